@@ -1,0 +1,178 @@
+"""The ``briefkit`` command line.
+
+Exit statuses follow the data contract: 0 success, 1 some units failed (``run``), 2 unusable
+input, in which case the errors are printed and nothing is written.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from briefkit import __version__
+from briefkit.problems import InputError, Problem, summarize
+
+if TYPE_CHECKING:
+    from briefkit.pipeline import KpiResult
+
+app = typer.Typer(
+    name="briefkit",
+    help="KPI briefings on administrative procedures (TTHC) and online public services "
+         "(DVCTT) from one-stop-shop dossier records.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+# Piped output (logs, CI, notebooks) is not squeezed to 80 columns: unit names stay whole.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
+
+EXIT_FAILED_UNITS = 1
+EXIT_BAD_INPUT = 2
+
+DataOption = Annotated[Path, typer.Option("--data", help="Folder with units, procedures, "
+                                          "dossiers (and optional aggregates, documents).")]
+PeriodOption = Annotated[str, typer.Option("--period", help="2022Q1, 2022-05, 2022H1, 2022 or "
+                                           "2022-01..2022-07.")]
+ConventionOption = Annotated[str, typer.Option(
+    "--convention", help="calendar, or nd09 (Decree 09/2019 cut-off: 15th to 14th).")]
+TargetsOption = Annotated[Path | None, typer.Option("--targets", help="Targets YAML file.")]
+OutOption = Annotated[Path, typer.Option("--out", help="Output folder; results go to "
+                                         "OUT/<period>/.")]
+WeightsOption = Annotated[Path | None, typer.Option(
+    "--index766", help="Decision-766 weights YAML (default: the packaged params/index766.yaml).")]
+
+# The printed summary: a few headline KPIs under short headers (kpis.csv has them all).
+SUMMARY_KPIS = {
+    "received_total": "Tiếp nhận",
+    "resolved_total": "Đã giải quyết",
+    "online_rate": "Trực tuyến",
+    "on_time_rate": "Đúng hạn",
+    "resolved_late": "Trễ hạn",
+    "late_apology_rate": "Có thư xin lỗi",
+    "pending_overdue": "Đang quá hạn",
+    "index766_progress": "Điểm tiến độ",
+}
+
+
+def _fail(problems: list[Problem] | str) -> typer.Exit:
+    if isinstance(problems, str):
+        err.print(f"[red]error:[/red] {problems}", markup=True, soft_wrap=True)
+    else:
+        err.print(summarize(problems), markup=False, soft_wrap=True)
+        err.print(f"[red]{len(problems)} error(s); nothing was written.[/red]")
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+def _print_warnings(warnings: list[Problem]) -> None:
+    if warnings:
+        err.print(summarize(warnings, per_rule=5), markup=False, soft_wrap=True)
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        out.print(f"briefkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=version_callback,
+                                          is_eager=True, help="Show the version.")] = False,
+) -> None:
+    """briefkit command line."""
+
+
+@app.command()
+def kpis(
+    data: DataOption,
+    period: PeriodOption,
+    out_dir: OutOption,
+    convention: ConventionOption = "calendar",
+    targets: TargetsOption = None,
+    index766: WeightsOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not print the table.")] = False,
+) -> None:
+    """Compute every KPI for every unit and roll-up; write OUT/<period>/kpis.csv."""
+    from briefkit.pipeline import KpiRequest, compute_request, write_kpis_csv
+
+    try:
+        result = compute_request(KpiRequest(data, period, convention, targets, index766))
+    except InputError as exc:
+        raise _fail(exc.problems) from None
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    _print_warnings(result.dataset.warnings)
+    path = write_kpis_csv(result, out_dir)
+    if not quiet:
+        _print_summary(result)
+    out.print(f"Wrote {path}")
+
+
+def _print_summary(result: KpiResult) -> None:
+    from briefkit.formatting import format_value
+    from briefkit.kpis import KPIS, STATUS_MET, STATUS_NOT_MET
+
+    table = result.table
+    wide = table.pivot_table(index="unit_id", columns="kpi", values="value", sort=False,
+                             aggfunc="first", dropna=False)
+    status = table.pivot_table(index="unit_id", columns="kpi", values="status", sort=False,
+                               aggfunc="first")
+    names = table.drop_duplicates("unit_id").set_index("unit_id")["unit_name"]
+    grid = Table(title=f"KPI — {result.period.label()} ({result.period.spec}, "
+                 f"{result.period.convention})", title_justify="left")
+    grid.add_column("Đơn vị", min_width=24, overflow="fold")
+    for header in SUMMARY_KPIS.values():
+        grid.add_column(header, justify="right")
+    for unit_id in wide.index:
+        cells = []
+        for kpi in SUMMARY_KPIS:
+            text = format_value(wide.at[unit_id, kpi], KPIS[kpi].kind)
+            mark = status.at[unit_id, kpi] if kpi in status.columns else None
+            if mark == STATUS_NOT_MET:
+                text = f"[red]{text}[/red]"
+            elif mark == STATUS_MET:
+                text = f"[green]{text}[/green]"
+            cells.append(text)
+        label = f"{names[unit_id]} ({unit_id})"
+        grid.add_row(f"[bold]{label}[/bold]" if unit_id.startswith("*") else label, *cells)
+    out.print(grid)
+
+
+@app.command()
+def validate(data: DataOption) -> None:
+    """Check a data folder against the data contract; list every error and warning."""
+    from briefkit.data import validate as validate_folder
+
+    problems = validate_folder(data)
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity == "warning"]
+    _print_warnings(warnings)
+    if errors:
+        err.print(summarize(errors), markup=False, soft_wrap=True)
+        err.print(f"[red]{len(errors)} error(s), {len(warnings)} warning(s).[/red]")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    out.print(f"[green]{data}: no errors[/green], {len(warnings)} warning(s).")
+
+
+@app.command("demo-data")
+def demo_data(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write.")] = Path("data/demo"),
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 2022,
+    dossiers: Annotated[int, typer.Option(help="About how many dossier records.")] = 100_000,
+) -> None:
+    """Generate the demo district's data (deterministic)."""
+    from briefkit.demo import generate
+
+    written = generate(out_dir, seed=seed, n_dossiers=dossiers)
+    for name, path in written.items():
+        out.print(f"{name:12} {path}")
+
+
+def run() -> None:  # pragma: no cover — console entry for `python -m briefkit`
+    sys.exit(app())

@@ -1,0 +1,175 @@
+"""Sentences a briefing needs, written from the KPI table in formal Vietnamese.
+
+Every figure comes from a KPI row and is printed by :mod:`briefkit.formatting`; gaps are
+computed from the *rounded, printed* figures, so a reader who subtracts the two numbers in a
+sentence always finds the gap the sentence states.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from briefkit.formatting import (
+    format_number,
+    format_percent,
+    format_points,
+    format_value,
+    round_half_up,
+)
+from briefkit.kpis import KPIS, STATUS_MET, STATUS_NOT_MET, KpiDef, load_index766_weights
+from briefkit.periods import Period
+
+PERCENT_DECIMALS = 2
+
+
+def _row(table: pd.DataFrame, unit_id: str, kpi: str) -> pd.Series:
+    rows = table[(table["unit_id"] == unit_id) & (table["kpi"] == kpi)]
+    if rows.empty:
+        raise KeyError(f"no KPI row for unit {unit_id!r} and KPI {kpi!r}")
+    return rows.iloc[0]
+
+
+def _shown(kpi: KpiDef, value: float) -> float:
+    """The figure as a reader sees it (percent for rates), rounded as printed."""
+    if kpi.kind == "rate":
+        return round_half_up(value * 100, PERCENT_DECIMALS)
+    if kpi.kind == "points":
+        return round_half_up(value, 2)
+    return round_half_up(value, 0)
+
+
+def _gap_text(kpi: KpiDef, value: float, target: float) -> str:
+    gap = _shown(kpi, value) - _shown(kpi, target)
+    if gap == 0:
+        return ""
+    word = "cao hơn" if gap > 0 else "thấp hơn"
+    if kpi.kind == "rate":
+        amount = format_points(gap / 100, PERCENT_DECIMALS) + " điểm phần trăm"
+    elif kpi.kind == "points":
+        amount = format_number(abs(gap), 2) + " điểm"
+    else:
+        amount = format_number(abs(gap)) + " " + kpi.noun
+    return f"{word} {amount}"
+
+
+def _value_text(kpi: KpiDef, row: pd.Series, with_counts: bool) -> str:
+    if kpi.kind == "rate":
+        text = format_percent(row["value"], PERCENT_DECIMALS)
+        if with_counts:
+            text += (f" ({format_number(row['numerator'])}/{format_number(row['denominator'])}"
+                     f" {kpi.noun})")
+        return text
+    if kpi.kind == "points":
+        points = load_index766_weights()[kpi.id].points
+        return f"{format_value(row['value'], 'points')}/{format_number(points)} điểm"
+    return f"{format_number(row['value'])} {kpi.noun}"
+
+
+def kpi_sentence(table: pd.DataFrame, unit_id: str, kpi_id: str, period: Period, *,
+                 with_counts: bool = False, with_change: bool = False) -> str:
+    """One sentence on one KPI of one unit, with its target and gap where it has one.
+
+    >>> kpi_sentence(table, "*", "online_rate", parse_period("2022Q1"))  # doctest: +SKIP
+    'Trong quý I/2022, tỷ lệ hồ sơ được xử lý trực tuyến trên tổng số hồ sơ được giải quyết
+    đạt 80,18%, chưa đạt chỉ tiêu năm 2022 là 84,47% (thấp hơn 4,29 điểm phần trăm).'
+    """
+    kpi = KPIS[kpi_id]
+    row = _row(table, unit_id, kpi_id)
+    opening = f"Trong {period.label()}, {kpi.phrase}"
+    if pd.isna(row["value"]):
+        if kpi.kind == "count":
+            return f"{opening}: chưa có số liệu."
+        return f"{opening}: không phát sinh {kpi.noun} để tính."
+    verb = "đạt" if kpi.kind != "count" else "là"
+    sentence = f"{opening} {verb} {_value_text(kpi, row, with_counts)}"
+    target = row.get("target")
+    status = row.get("status")
+    if status in (STATUS_MET, STATUS_NOT_MET) and pd.notna(target):
+        is_max = row.get("target_rule") == "max"
+        target_text = format_value(target, kpi.kind)
+        if kpi.kind == "count":
+            target_text += f" {kpi.noun}"
+        if is_max:
+            target_text = "không quá " + target_text
+        gap = _gap_text(kpi, row["value"], target)
+        if status == STATUS_NOT_MET:
+            sentence += f", chưa đạt chỉ tiêu năm {period.year} là {target_text}"
+        elif gap and not is_max:
+            sentence += f", vượt chỉ tiêu năm {period.year} là {target_text}"
+        else:
+            sentence += f", đạt chỉ tiêu năm {period.year} là {target_text}"
+        if gap:
+            sentence += f" ({gap})"
+    if with_change and pd.notna(row.get("value_prev")):
+        sentence += _change_text(kpi, row, period)
+    return sentence + "."
+
+
+def _change_text(kpi: KpiDef, row: pd.Series, period: Period) -> str:
+    gap = _shown(kpi, row["value"]) - _shown(kpi, row["value_prev"])
+    last = period.shift_years(-1).label()
+    if gap == 0:
+        return f", bằng cùng kỳ {last}"
+    word = "tăng" if gap > 0 else "giảm"
+    if kpi.kind == "rate":
+        amount = format_points(gap / 100, PERCENT_DECIMALS) + " điểm phần trăm"
+    elif kpi.kind == "points":
+        amount = format_number(abs(gap), 2) + " điểm"
+    else:
+        amount = format_number(abs(gap)) + " " + kpi.noun
+    return f", {word} {amount} so với cùng kỳ {last}"
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A unit below (or above, for a maximum) its target on one KPI, as a directive names it."""
+
+    unit_id: str
+    unit_name: str
+    value: float
+    target: float
+    gap_text: str
+
+
+def units_below_target(table: pd.DataFrame, kpi_id: str) -> list[Shortfall]:
+    """Units (not roll-ups) that miss the KPI's target, the largest gap first."""
+    kpi = KPIS[kpi_id]
+    rows = table[(table["kpi"] == kpi_id) & (table["status"] == STATUS_NOT_MET)
+                 & ~table["is_rollup"]]
+    gaps = [abs(_shown(kpi, v) - _shown(kpi, t)) for v, t in zip(rows["value"], rows["target"],
+                                                                  strict=True)]
+    rows = rows.assign(_gap=gaps).sort_values(["_gap", "unit_name"], ascending=[False, True])
+    return [Shortfall(r.unit_id, r.unit_name, r.value, r.target,
+                      _gap_text(kpi, r.value, r.target)) for r in rows.itertuples()]
+
+
+def below_target_sentence(table: pd.DataFrame, kpi_id: str, period: Period) -> str:
+    """The sentence naming every unit below target, with its value and gap.
+
+    "Các đơn vị chưa đạt chỉ tiêu về tỷ lệ … (84,47%): Phòng Tư pháp (72,10%, thấp hơn
+    12,37 điểm phần trăm); UBND Phường 3 (80,00%, thấp hơn 4,47 điểm phần trăm)."
+    """
+    kpi = KPIS[kpi_id]
+    shortfalls = units_below_target(table, kpi_id)
+    judged = table[(table["kpi"] == kpi_id) & ~table["is_rollup"]
+                   & table["status"].isin([STATUS_MET, STATUS_NOT_MET])]
+    if judged.empty:
+        return f"Trong {period.label()}, chưa có đơn vị nào được đánh giá về {kpi.phrase}."
+    if not shortfalls:
+        return (f"Trong {period.label()}, tất cả các đơn vị đều đạt chỉ tiêu năm {period.year} "
+                f"về {kpi.phrase}.")
+    targets = {_shown(kpi, s.target) for s in shortfalls}
+    common = len(targets) == 1
+    head = f"Trong {period.label()}, có {len(shortfalls)}/{len(judged)} đơn vị chưa đạt chỉ " \
+           f"tiêu năm {period.year} về {kpi.phrase}"
+    if common:
+        head += f" ({format_value(shortfalls[0].target, kpi.kind)})"
+    parts = []
+    for s in shortfalls:
+        detail = format_value(s.value, kpi.kind)
+        if not common:
+            detail += f", chỉ tiêu {format_value(s.target, kpi.kind)}"
+        parts.append(f"{s.unit_name} ({detail}, {s.gap_text})")
+    return head + ": " + "; ".join(parts) + "."

@@ -1,0 +1,76 @@
+"""From files to a KPI table: the one path every command and notebook takes.
+
+Kept apart from the CLI so notebooks, the batch runner and tests call exactly what
+``briefkit kpis`` calls. Input is checked in full (targets, data) before anything is computed,
+and nothing is written until everything is computed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from briefkit.data import Dataset, load_dataset
+from briefkit.iorw import atomic_write_text
+from briefkit.kpis import KPIS, compute_kpis, kpis_csv_frame, load_index766_weights
+from briefkit.periods import Period, parse_period
+from briefkit.targets import Targets, load_targets
+
+
+@dataclass
+class KpiRequest:
+    data: Path | str
+    period: str
+    convention: str = "calendar"
+    targets: Path | str | None = None
+    index766: Path | str | None = None
+
+
+@dataclass
+class KpiResult:
+    period: Period
+    dataset: Dataset
+    table: pd.DataFrame
+    targets: Targets | None = None
+    request: KpiRequest | None = field(default=None, repr=False)
+
+
+def compute_request(request: KpiRequest, dataset: Dataset | None = None) -> KpiResult:
+    """Parse the period, load targets and data (raising InputError/ValueError on bad input),
+    and compute the KPI table. ``dataset`` skips loading when the caller already has it."""
+    period = parse_period(request.period, request.convention)  # type: ignore[arg-type]
+    targets = load_targets(request.targets) if request.targets else None
+    weights = load_index766_weights(request.index766)
+    ds = dataset if dataset is not None else load_dataset(request.data)
+    table = compute_kpis(ds, period, targets, weights=weights)
+    return KpiResult(period, ds, table, targets, request)
+
+
+def _csv_number(x: float) -> str:
+    """Counts print as integers, fractions with full precision, missing as empty."""
+    if x is None or (isinstance(x, float) and np.isnan(x)) or x is pd.NA:
+        return ""
+    if float(x).is_integer():
+        return str(int(x))
+    return repr(float(x))
+
+
+def kpis_csv_text(table: pd.DataFrame) -> str:
+    frame = kpis_csv_frame(table).copy()
+    for column in ("numerator", "denominator", "value", "target"):
+        frame[column] = [_csv_number(v) for v in frame[column]]
+    return frame.to_csv(index=False, lineterminator="\n")
+
+
+def write_kpis_csv(result: KpiResult, out_dir: Path | str) -> Path:
+    """Write OUT/<period>/kpis.csv atomically; the period folder is created only now."""
+    path = Path(out_dir) / result.period.slug / "kpis.csv"
+    atomic_write_text(path, kpis_csv_text(result.table))
+    return path
+
+
+__all__ = ["KPIS", "KpiRequest", "KpiResult", "compute_request", "kpis_csv_text",
+           "write_kpis_csv"]
