@@ -197,6 +197,15 @@ def test_bieu06_identities(q1: pd.DataFrame) -> None:
                                                                      3, 1]
 
 
+def test_bieu06_column_5_without_the_postal_split() -> None:
+    ds = kpi_fixture.dataset()
+    ds.aggregates = ds.aggregates.assign(received_postal=pd.array([pd.NA, pd.NA], "Int64"))
+    table = compute_kpis(ds, parse_period("2022Q1"))
+    assert math.isnan(value(table, "AGG", "received_direct"))
+    assert bieu06_frame(table).loc["AGG", 5] == 5
+    assert value(table, "AGG", "received_total") == 17
+
+
 def test_catalogue_narrowed_by_fields() -> None:
     pairs = unit_catalogue(kpi_fixture.UNITS, kpi_fixture.PROCEDURES)
     by_unit = pairs.groupby("unit_id")["procedure_id"].apply(sorted).to_dict()

@@ -626,7 +626,12 @@ def bieu06_frame(table: pd.DataFrame) -> pd.DataFrame:
     """
     counts = table.pivot_table(index="unit_id", columns="kpi", values="value", sort=False,
                                dropna=False, aggfunc="first")
-    counts["received_direct_or_postal"] = counts["received_direct"] + counts["received_postal"]
+    # Column (5) is known even where its split is not (a ward reporting Biểu 06 counts
+    # without the optional received_postal): it is what (3) holds besides (4) and (6).
+    counts["received_direct_or_postal"] = (counts["received_direct"] + counts["received_postal"]
+                                           ).fillna(counts["received_total"]
+                                                    - counts["received_online"]
+                                                    - counts["carried_over"])
     meta = table.drop_duplicates("unit_id").set_index("unit_id")[
         ["unit_name", "kind", "level", "is_rollup"]]
     wide = meta.join(counts[[c for _, _, _, c in BIEU06_COLUMNS]])

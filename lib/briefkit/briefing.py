@@ -1,0 +1,137 @@
+"""What a briefing notebook needs, built from its parameters in one call.
+
+The notebooks stay thin: ``b = briefing.prepare(**parameters)`` then display blocks. Everything
+here reads the KPI table, so the briefing, kpis.csv and the annex always show the same figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from briefkit.data import Dataset
+from briefkit.kpis import KPIS, STATUS_NOT_MET, kpi_history, late_without_apology
+from briefkit.narrative import below_target_sentence, kpi_sentence
+from briefkit.periods import Period
+from briefkit.pipeline import KpiRequest, compute_request
+from briefkit.targets import Targets
+
+# The KPIs a unit briefing reports, in the order a directive discusses them.
+UNIT_KPIS = [
+    "online_rate", "on_time_rate", "received_total", "received_online", "received_postal",
+    "returned_by_post", "resolved_total", "resolved_late", "late_apology_rate",
+    "pending_overdue", "l3_online_share", "l4_online_share", "online_received_l3",
+    "online_received_l4", "l3_procedures_with_online", "l4_procedures_with_online",
+    "documents_signed_rate", "index766_progress", "index766_online",
+]
+# The KPIs whose shortfalls the overview names unit by unit.
+FOLLOW_UP_KPIS = ["online_rate", "on_time_rate", "late_apology_rate", "pending_overdue",
+                  "l3_procedures_with_online", "l4_procedures_with_online"]
+HEATMAP_KPIS = ["online_rate", "on_time_rate", "late_apology_rate", "pending_overdue",
+                "l3_online_share", "l4_online_share", "l3_procedures_with_online",
+                "l4_procedures_with_online", "documents_signed_rate"]
+
+
+@dataclass
+class Briefing:
+    period: Period
+    dataset: Dataset
+    table: pd.DataFrame
+    history: pd.DataFrame
+    header: dict[str, Any]
+    provenance: dict[str, Any]
+    targets: Targets | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    def unit_name(self, unit_id: str) -> str:
+        rows = self.table.loc[self.table["unit_id"] == unit_id, "unit_name"]
+        if rows.empty:
+            raise KeyError(f"unit {unit_id!r} is not in units.csv")
+        return str(rows.iloc[0])
+
+    def row(self, unit_id: str, kpi: str) -> pd.Series:
+        rows = self.table[(self.table["unit_id"] == unit_id) & (self.table["kpi"] == kpi)]
+        return rows.iloc[0]
+
+
+def load_header(path: str | Path | None) -> dict[str, Any]:
+    """The Decree-30 header settings (parent body, issuing body, number, place, date)."""
+    if not path:
+        return {}
+    return dict(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
+
+
+def prepare(data_dir: str | Path, period: str, *, convention: str = "calendar",
+            targets_file: str | Path | None = None, header_file: str | Path | None = None,
+            index766_file: str | Path | None = None, history_periods: int = 8,
+            **extra: Any) -> Briefing:
+    """Load, validate and compute everything a briefing shows. Raises InputError on bad input
+    (the notebook stops at its first cell with the list of problems)."""
+    from briefkit.manifest import provenance
+
+    request = KpiRequest(data_dir, period, convention, targets_file, index766_file)
+    result = compute_request(request)
+    history = kpi_history(result.dataset, result.period, history_periods, result.targets)
+    parameters = {"data_dir": str(data_dir), "period": period, "convention": convention,
+                  "targets_file": str(targets_file) if targets_file else None,
+                  "header_file": str(header_file) if header_file else None,
+                  "index766_file": str(index766_file) if index766_file else None,
+                  **{k: v for k, v in extra.items() if isinstance(v, str | int | float | None)}}
+    return Briefing(result.period, result.dataset, result.table, history,
+                    load_header(header_file), provenance(result.dataset, result.period, parameters),
+                    result.targets, parameters)
+
+
+def unit_sentences(b: Briefing, unit_id: str) -> list[str]:
+    """The findings paragraph of a unit briefing: one sentence per reported rate KPI that has a
+    value, with target, gap and change against the same period last year."""
+    sentences = []
+    for kpi in UNIT_KPIS:
+        if KPIS[kpi].kind == "count" and kpi not in ("pending_overdue", "resolved_late"):
+            continue
+        row = b.row(unit_id, kpi)
+        if pd.isna(row["value"]) and KPIS[kpi].kind != "count":
+            continue
+        sentences.append(kpi_sentence(b.table, unit_id, kpi, b.period,
+                                      with_counts=KPIS[kpi].kind == "rate", with_change=True))
+    return sentences
+
+
+def overview_sentences(b: Briefing) -> list[str]:
+    """The overview's findings: the roll-up's results, then the units below each target."""
+    sentences = [kpi_sentence(b.table, "*", kpi, b.period, with_counts=KPIS[kpi].is_rate,
+                              with_change=True)
+                 for kpi in ("online_rate", "on_time_rate", "late_apology_rate",
+                             "pending_overdue")]
+    judged = b.table[b.table["status"] != "khong_ap_dung"]
+    for kpi in FOLLOW_UP_KPIS:
+        if (judged["kpi"] == kpi).any():
+            sentences.append(below_target_sentence(b.table, kpi, b.period))
+    return sentences
+
+
+def recommendations(b: Briefing, unit_id: str | None = None) -> list[str]:
+    """Recommendations driven by the gaps: the KPI's advice for each target missed; for the
+    overview, addressed to the units that miss it."""
+    table = b.table
+    missed = table[(table["status"] == STATUS_NOT_MET) & table["kpi"].map(
+        lambda k: bool(KPIS[k].advice))]
+    items = []
+    if unit_id is not None:
+        for kpi in missed.loc[missed["unit_id"] == unit_id, "kpi"]:
+            items.append(KPIS[kpi].advice)
+        return items
+    units = missed[~missed["is_rollup"]]
+    for kpi, part in units.groupby("kpi", sort=False):
+        names = ", ".join(part.sort_values("unit_name")["unit_name"])
+        advice = KPIS[kpi].advice
+        items.append(f"{names}: {advice[0].lower()}{advice[1:]}")
+    return items
+
+
+def late_without_apology_list(b: Briefing, unit_id: str | None = None) -> pd.DataFrame:
+    return late_without_apology(b.dataset, b.period, unit_id)
