@@ -9,6 +9,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pytest
+
 from briefkit.formatting import (
     MISSING,
     format_date,

@@ -8,6 +8,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+
 from briefkit.periods import Period, parse_period, period_of
 
 T = pd.Timestamp
