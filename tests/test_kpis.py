@@ -206,6 +206,17 @@ def test_bieu06_column_5_without_the_postal_split() -> None:
     assert value(table, "AGG", "received_total") == 17
 
 
+def test_a_parent_without_dossiers_offers_no_catalogue() -> None:
+    ds = kpi_fixture.dataset()
+    ds.units = ds.units.assign(parent_id=["EMPTY", "EMPTY", pd.NA, "EMPTY"])
+    table = compute_kpis(ds, parse_period("2022Q1"))
+    assert fraction(table, "EMPTY", "l3_procedures_with_online") == (0, 0)
+    assert get(table, "EMPTY", "l3_procedures_with_online")["status"] == "khong_ap_dung"
+    assert value(table, "EMPTY", "procedures_online") == 0
+    assert fraction(table, "*", "l3_procedures_with_online") == (2, 2)  # not 2/3 any more
+    assert value(table, "EMPTY", "received_total") == 0
+
+
 def test_catalogue_narrowed_by_fields() -> None:
     pairs = unit_catalogue(kpi_fixture.UNITS, kpi_fixture.PROCEDURES)
     by_unit = pairs.groupby("unit_id")["procedure_id"].apply(sorted).to_dict()

@@ -135,3 +135,25 @@ def recommendations(b: Briefing, unit_id: str | None = None) -> list[str]:
 
 def late_without_apology_list(b: Briefing, unit_id: str | None = None) -> pd.DataFrame:
     return late_without_apology(b.dataset, b.period, unit_id)
+
+
+LATE_LIST_COLUMNS = {"dossier_id": "Mã hồ sơ", "procedure_name": "Thủ tục hành chính",
+                     "due_at": "Ngày hẹn trả", "resolved_at": "Ngày có kết quả",
+                     "days_late": "Số ngày trễ"}
+LATE_LIST_LIMIT = 50
+
+
+def late_list_html(late: pd.DataFrame, limit: int = LATE_LIST_LIMIT) -> str:
+    """The late dossiers without an apology letter, most days late first; a long list is cut
+    at ``limit`` rows with a sentence saying how many more there are (kpis.csv and the
+    executed notebook hold all of them)."""
+    from briefkit.formatting import format_number
+    from briefkit.report import dossier_list_html, paragraphs_html
+
+    shown = dossier_list_html(late.head(limit), LATE_LIST_COLUMNS,
+                              empty_text="Không có hồ sơ giải quyết quá hạn chưa có văn bản "
+                                         "xin lỗi.")
+    if len(late) > limit:
+        shown += paragraphs_html(f"Và {format_number(len(late) - limit)} hồ sơ khác "
+                                 f"(tổng số {format_number(len(late))} hồ sơ).")
+    return shown

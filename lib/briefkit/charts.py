@@ -809,9 +809,10 @@ _LATE = ("resolved_late", "pending_overdue")
 
 
 def timeliness(table: pd.DataFrame, unit_id: str, *, title: str | None = None) -> Figure:
-    """Dossiers resolved early / on time / late, and pending in time / overdue, side by side
-    on one count scale; each bar labelled with its count and its share of its group, the late
-    and overdue bars in the accent colour."""
+    """Dossiers resolved early / on time / late, and pending in time / overdue, side by side;
+    each bar labelled with its count and its share of its group, the late and overdue bars in
+    the accent colour. Each panel has its own count scale: a quarter's few open dossiers would
+    be invisible next to its hundreds of resolved ones."""
     _check_table(table)
     counts = _unit_counts(table, unit_id, [*RESOLVED_PARTS, *PENDING_PARTS])
     name = _unit_name(_unit_row(table, unit_id), unit_id)
@@ -821,23 +822,22 @@ def timeliness(table: pd.DataFrame, unit_id: str, *, title: str | None = None) -
         return message_figure(NO_DATA, default_title if title is None else title)
     if np.nansum(values) <= 0:
         return message_figure(NO_DOSSIERS, default_title if title is None else title)
-    top = float(np.nanmax(values))
     with _themed():
         fig = _new_figure()
-        axes = fig.subplots(1, 2, sharey=True, width_ratios=[3, 2])
+        axes = fig.subplots(1, 2, width_ratios=[3, 2])
         _title(fig, title, default_title)
         for ax, parts, group in ((axes[0], RESOLVED_PARTS, "Đã giải quyết"),
                                  (axes[1], PENDING_PARTS, "Đang giải quyết")):
             group_counts = [counts[k] for k in parts]
             total = float(np.nansum(group_counts))
             colors = [ACCENT if k in _LATE else MID_GREY for k in parts]
+            top = max(float(np.nanmax(group_counts)) if np.isfinite(group_counts).any()
+                      else 0.0, 1.0)
             _count_bars(ax, list(parts.values()), group_counts, total, colors, vertical=True,
                         top=top)
             ax.set_title(f"{group}: {format_number(total)} hồ sơ", fontsize=9,
                          fontweight="normal", loc="center")
         axes[0].set_ylabel("Số hồ sơ")
-        axes[1].tick_params(axis="y", left=False)
-        axes[1].spines["left"].set_visible(False)
     return fig
 
 

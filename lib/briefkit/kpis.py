@@ -335,6 +335,21 @@ def unit_catalogue(units: pd.DataFrame, procedures: pd.DataFrame) -> pd.DataFram
     return pairs.drop_duplicates(["unit_id", "procedure_id"]).reset_index(drop=True)
 
 
+def container_units(ds: Dataset) -> set[str]:
+    """Units that only group others: someone's parent, with no dossier and no aggregate row of
+    their own (a district People's Committee above its departments). They resolve nothing, so
+    they offer no catalogue to judge; their counts are zeros, their rates not applicable."""
+    parents = set(ds.units["parent_id"].dropna().astype(str)) if "parent_id" in ds.units \
+        else set()
+    active = set(ds.dossiers["unit_id"].astype(str)) | set(ds.aggregates["unit_id"].astype(str))
+    return parents - active
+
+
+def _catalogue(ds: Dataset) -> pd.DataFrame:
+    units = ds.units[~ds.units["unit_id"].astype(str).isin(container_units(ds))]
+    return unit_catalogue(units, ds.procedures)
+
+
 def _field_key(name: object) -> str | None:
     if name is None or (isinstance(name, float) and np.isnan(name)) or name is pd.NA:
         return None
@@ -448,7 +463,7 @@ def unit_counts(ds: Dataset, period: Period) -> pd.DataFrame:
     counts["resolved_in_time"] = counts["resolved_early"] + counts["resolved_on_time"]
     counts["handled_in_time_766"] = counts["resolved_in_time"] + counts["pending_in_time"]
 
-    catalogue = unit_catalogue(ds.units, ds.procedures)
+    catalogue = _catalogue(ds)
     online_pairs = _online_pairs(dossiers, period)
     coverage = _coverage_counts(catalogue, online_pairs, pd.Series(unit_ids.values,
                                                                     index=unit_ids.values))
@@ -522,7 +537,7 @@ def _rollup_rows(ds: Dataset, period: Period, counts: pd.DataFrame,
     count distinct procedures of the members' catalogues instead."""
     groups = rollup_groups(ds.units)
     group_of = {u: g for g, members in groups.items() if g != ROLLUP_ALL for u in members}
-    catalogue = unit_catalogue(ds.units, ds.procedures)
+    catalogue = _catalogue(ds)
     online_pairs = _online_pairs(ds.dossiers, period)
     everyone = pd.Series(ROLLUP_ALL, index=counts.index)
 

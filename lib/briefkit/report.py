@@ -537,6 +537,10 @@ def provenance_html(provenance: Mapping[str, Any]) -> str:
     as "key: value".
     """
     info = dict(provenance)
+    # The per-file hashes and the period spec are in the manifest and on the annex's
+    # "Nguồn dữ liệu" sheet; one line in a briefing carries the combined hash only.
+    for detail in ("period_spec", "data_files"):
+        info.pop(detail, None)
     parts: list[str] = []
     period = info.pop("period", None)
     convention = info.pop("convention", None)
