@@ -22,6 +22,7 @@ data/demo/dossiers.csv: lib/briefkit/demo.py | setup
 
 demo: setup data/demo/dossiers.csv
 	$(BIN)/briefkit kpis --data data/demo --period $(PERIOD) --targets params/targets.yaml --out $(OUT)
+	$(BIN)/briefkit run --data data/demo --period $(PERIOD) --targets params/targets.yaml --header params/header.yaml --out $(OUT)
 
 test: setup
 	$(BIN)/ruff check lib tests data

@@ -18,6 +18,7 @@ from briefkit import __version__
 from briefkit.problems import InputError, Problem, summarize
 
 if TYPE_CHECKING:
+    from briefkit.batch import BatchResult
     from briefkit.pipeline import KpiResult
 
 app = typer.Typer(
@@ -172,6 +173,73 @@ def demo_data(
     written = generate(out_dir, seed=seed, n_dossiers=dossiers)
     for name, path in written.items():
         out.print(f"{name:12} {path}")
+
+
+@app.command("run")
+def run_command(
+    data: DataOption,
+    period: PeriodOption,
+    out_dir: OutOption,
+    convention: ConventionOption = "calendar",
+    targets: TargetsOption = None,
+    units: Annotated[str | None, typer.Option(
+        "--units", help="Only these unit ids, separated by commas (kept as text: 007 stays "
+        "007); default: every unit of units.csv.")] = None,
+    header: Annotated[Path | None, typer.Option(
+        "--header", help="Decree-30 header settings (default: params/header.yaml).")] = None,
+    notebooks: Annotated[Path | None, typer.Option(
+        "--notebooks", help="Folder with unit_briefing.ipynb and overview.ipynb "
+        "(default: notebooks/).")] = None,
+    executor: Annotated[str, typer.Option(
+        "--executor", help="How notebooks run: papermill, or a plug-in from the "
+        "briefkit.executors entry points.")] = "papermill",
+    index766: WeightsOption = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress",
+                                           help="Progress bar on a terminal.")] = True,
+) -> None:
+    """Write every unit's briefing (ipynb, HTML, PDF), the overview, kpis.csv, annex.xlsx and
+    manifest.json under OUT/<period>/. Exit 0: all done; 1: some units failed (the others are
+    written); 2: unusable input (nothing written)."""
+    from briefkit.batch import RunRequest, run_batch
+
+    unit_ids = None
+    if units is not None:
+        unit_ids = [piece.strip() for piece in units.split(",") if piece.strip()]
+    request = RunRequest(data, period, out_dir, convention, targets, unit_ids, header,
+                         notebooks, index766, executor)
+    try:
+        result = run_batch(request, progress=progress)
+    except InputError as exc:
+        raise _fail(exc.problems) from None
+    _print_warnings(result.data_warnings)
+    _print_batch(result)
+    raise typer.Exit(result.exit_code)
+
+
+def _print_batch(result: BatchResult) -> None:
+    """The end-of-run summary: one row per unit, then the period-wide steps and totals."""
+    grid = Table(title=f"briefkit run — {result.period.label()} ({result.period.spec}, "
+                 f"{result.period.convention}), executor {result.executor}",
+                 title_justify="left")
+    for column, justify in (("Đơn vị", "left"), ("Thư mục", "left"), ("Kết quả", "left"),
+                            ("Giây", "right"), ("Lỗi", "left")):
+        grid.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    rows = [(f"{u.name} ({u.unit_id})", u.slug, u.ok, u.duration, u.error)
+            for u in result.units]
+    rows += [(step.name, "", step.ok, step.duration, step.error)
+             for step in (result.overview, result.annex)]
+    for label, folder, ok, seconds, error in rows:
+        grid.add_row(label, folder, "[green]ok[/green]" if ok else "[red]failed[/red]",
+                     f"{seconds:.1f}", error or "")
+    out.print(grid)
+    summary = result.summary()
+    mean = summary["mean_unit_s"]
+    out.print(f"{summary['units']} unit(s): {summary['ok']} ok, {summary['failed']} failed; "
+              f"{'' if mean is None else f'{mean:.1f} s per unit, '}"
+              f"{summary['total_s']:.1f} s in total.")
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True)
+    out.print(f"Wrote {result.folder} (manifest: {result.manifest.name})")
 
 
 def run() -> None:  # pragma: no cover — console entry for `python -m briefkit`

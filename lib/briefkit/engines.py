@@ -1,0 +1,350 @@
+"""Notebook execution behind one small seam, so the batch never knows *how* a notebook runs.
+
+The batch runner (:mod:`briefkit.batch`) only asks an :class:`Executor` to turn a notebook and
+its parameters into an executed notebook file, and gets an :class:`ExecutionOutcome` back. Today
+that is :class:`PapermillExecutor` (one fresh kernel per notebook, in-process, sequential);
+tomorrow it can be a pool of warm kernels, parallel worker processes, an incremental executor
+that skips unchanged units, or a Dask cluster, without touching the batch. The registry is
+modelled on papermill's engines registry: built-ins in :data:`EXECUTORS`, plug-ins from the
+entry-point group ``briefkit.executors`` (``name = "package.module:factory"``), looked up by
+name with :func:`get_executor`.
+
+The contract every executor keeps (the batch relies on it):
+
+* ``execute`` **never raises for a failing notebook**: a cell error, a dead kernel or a timeout
+  is an outcome with ``ok=False`` and a one-line ``error``.
+* The executed notebook is **always** written to ``output`` — also on failure, where it holds
+  the outputs up to and including the failing cell, so whoever reads it sees the error in
+  place — and written **atomically**: a temporary file beside ``output`` moved into place
+  with :func:`os.replace`, never a half-written notebook under the final name.
+* Parameters arrive in the notebook with their Python types: ``"007"`` stays the string
+  ``"007"``. (That is why nothing here goes through papermill's command line, whose ``-p``
+  turns ``007`` into the integer 7.)
+
+An executor that can run many notebooks at once also implements :class:`BatchExecutor`
+(``execute_many``); :func:`run_jobs` uses it when present and falls back to calling
+``execute`` one job at a time otherwise. Executors holding resources (kernels, a cluster
+client) may define ``close()``; whoever created the executor closes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
+from typing import IO, Any, Protocol, runtime_checkable
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "EXECUTORS",
+    "BatchExecutor",
+    "ExecutionOutcome",
+    "Executor",
+    "Job",
+    "PapermillExecutor",
+    "available_executors",
+    "get_executor",
+    "register_executor",
+    "run_jobs",
+]
+
+#: Entry-point group third-party executors register under (pyproject:
+#: ``[project.entry-points."briefkit.executors"] warm = "mypkg.warm:WarmKernelExecutor"``).
+ENTRY_POINT_GROUP = "briefkit.executors"
+
+#: The kernel name that means "this interpreter" (see :class:`PapermillExecutor`).
+NATIVE_KERNEL = "python3"
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+# ----------------------------------------------------------------------------------- types
+
+
+@dataclass(frozen=True)
+class ExecutionOutcome:
+    """What running one notebook gave.
+
+    ``error`` is one line for people and the manifest ("RuntimeError: boom (cell 3)");
+    ``detail`` the full traceback as text (no terminal colour codes) for logs.
+    ``duration`` is wall-clock seconds, kernel start-up included.
+    """
+
+    ok: bool
+    output: Path
+    duration: float
+    error: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook to run: ``key`` identifies it to the caller (a unit id, ``*overview``)."""
+
+    key: str
+    notebook: Path
+    output: Path
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Executor(Protocol):
+    """Runs one parameterised notebook; see the module docstring for the contract."""
+
+    name: str
+
+    def execute(self, notebook: Path, output: Path,
+                parameters: Mapping[str, Any]) -> ExecutionOutcome: ...
+
+
+@runtime_checkable
+class BatchExecutor(Executor, Protocol):
+    """An executor that runs many notebooks itself (in parallel, on warm kernels, remotely).
+
+    It yields ``(job, outcome)`` pairs **as jobs complete** (any order), exactly once per
+    job, so the batch renders and publishes each unit while others still run.
+    """
+
+    def execute_many(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, ExecutionOutcome]]: ...
+
+
+def run_jobs(executor: Executor, jobs: Iterable[Job]) -> Iterator[tuple[Job, ExecutionOutcome]]:
+    """Run ``jobs`` with ``executor``: through ``execute_many`` when it has one, else one by one.
+
+    A sequential executor that breaks its contract by raising is turned into a failed outcome
+    here, so one unit can never stop the batch.
+    """
+    many = getattr(executor, "execute_many", None)
+    if callable(many):
+        yield from many(jobs)
+        return
+    for job in jobs:
+        start = time.perf_counter()
+        try:
+            outcome = executor.execute(job.notebook, job.output, job.parameters)
+        except Exception as exc:  # an executor bug must not stop the other units
+            outcome = ExecutionOutcome(False, job.output, time.perf_counter() - start,
+                                       f"{type(exc).__name__} in executor "
+                                       f"{getattr(executor, 'name', '?')}: {exc}")
+        yield job, outcome
+
+
+# ----------------------------------------------------------------------------- papermill
+
+
+def _kernel_manager_class(native: bool, log: IO[bytes] | None) -> type:
+    """The kernel manager class for one execution.
+
+    * ``native``: the ``python3`` kernel is *this* interpreter. Jupyter resolves ``python3``
+      through kernel-spec folders, where a user-level or system-wide spec may point at another
+      Python (one without briefkit, or another version of it): the briefing would then
+      silently run other code. The spec is built from ipykernel, whose argv starts with
+      ``sys.executable``, so the batch runs the environment that launched it.
+    * ``log``: the kernel process's own stdout/stderr (kernel-app logging, C-level output —
+      not the notebook's output, which travels over the messaging protocol) go to this file
+      instead of the terminal, where they would tear the progress bar; the executor attaches
+      them to a failed outcome's ``detail``.
+    * CurveZMQ transport encryption when libzmq has it: the kernel's localhost ports then
+      carry no plain text (and ipykernel stops warning about it once per unit).
+    """
+    import zmq
+    from jupyter_client.kernelspec import KernelSpec
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class BriefkitKernelManager(AsyncKernelManager):
+        @default("transport_encryption")
+        def _transport_encryption_default(self) -> str:
+            return "auto" if zmq.has("curve") else "disabled"
+
+        @property
+        def kernel_spec(self) -> KernelSpec | None:
+            if native and self._kernel_spec is None:
+                from ipykernel.kernelspec import RESOURCES, get_kernel_dict
+
+                spec = get_kernel_dict()  # argv: [sys.executable, -m, ipykernel_launcher…]
+                wanted = set(KernelSpec.class_trait_names())
+                self._kernel_spec = KernelSpec(
+                    resource_dir=RESOURCES, name=NATIVE_KERNEL,
+                    **{k: v for k, v in spec.items() if k in wanted})
+            return super().kernel_spec
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            if log is not None:
+                kw.setdefault("stdout", log)
+                kw.setdefault("stderr", log)
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return BriefkitKernelManager
+
+
+@contextlib.contextmanager
+def _temporary_notebook(output: Path) -> Iterator[Path]:
+    """A temporary ``.ipynb`` beside ``output`` (papermill warns on other suffixes); removed
+    on the way out unless it was moved into place."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=".part.ipynb",
+                                dir=output.parent)
+    os.close(fd)
+    tmp = Path(name)
+    tmp.unlink()  # papermill creates it; an empty file would look like a written notebook
+    try:
+        yield tmp
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _error_summary(exc: BaseException) -> tuple[str, str]:
+    """(one line, full text) for an exception from papermill/nbclient."""
+    ename = getattr(exc, "ename", None)
+    if ename is not None:  # papermill.PapermillExecutionError
+        evalue = _ANSI.sub("", str(getattr(exc, "evalue", "")))
+        count = getattr(exc, "exec_count", None)
+        where = f" (cell {count})" if count is not None else ""
+        line = f"{ename}: {evalue}".strip().splitlines()[0] if evalue else ename
+        trace = getattr(exc, "traceback", None) or []
+        return line + where, _ANSI.sub("", "\n".join(trace))
+    text = _ANSI.sub("", str(exc)).strip()
+    first = text.splitlines()[0] if text else ""
+    return f"{type(exc).__name__}: {first}".rstrip(": "), text
+
+
+def _with_kernel_log(detail: str, log: IO[bytes], limit: int = 4000) -> str:
+    """The traceback plus the tail of what the kernel process printed, if anything."""
+    log.flush()
+    log.seek(0)
+    text = log.read().decode("utf-8", "replace").strip()
+    if not text:
+        return detail
+    return f"{detail}\n\n--- kernel process output (last {limit} characters) ---\n" \
+           f"{text[-limit:]}"
+
+
+def _write_failure_notebook(notebook: Path, target: Path, parameters: Mapping[str, Any],
+                            error: str) -> None:
+    """When the engine failed before saving anything (kernel did not start…), still leave a
+    notebook: the source notebook with the error on top and in its metadata."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(notebook, as_version=4)
+    except Exception:
+        nb = nbformat.v4.new_notebook()
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(
+        f"**briefkit: this notebook could not be executed.**\n\n```\n{error}\n```"))
+    nb.metadata["briefkit"] = {**dict(nb.metadata.get("briefkit", {}) or {}),
+                               "error": error,
+                               "parameters": {k: repr(v) for k, v in parameters.items()}}
+    nbformat.write(nb, target)
+
+
+class PapermillExecutor:
+    """One fresh kernel per notebook through papermill's Python API.
+
+    ``kernel_name="python3"`` (the default) runs the interpreter that runs briefkit, whatever
+    kernel specs are installed (see :func:`_current_interpreter_kernel_manager`); any other
+    name is resolved by Jupyter as usual. The kernel's working directory is the notebook's
+    folder, as when a person opens it, so relative imports and resources resolve the same way.
+    ``execution_timeout`` (seconds per cell, None = no limit) keeps a stuck cell from
+    stalling the whole batch. ``quiet_kernel`` keeps the kernel process's own logs off the
+    terminal (they are attached to a failure's ``detail``). Other keyword arguments go to
+    papermill's engine (e.g. ``km=`` a running kernel manager — what a warm-kernel executor
+    builds on).
+    """
+
+    name = "papermill"
+
+    def __init__(self, kernel_name: str = NATIVE_KERNEL, *,
+                 execution_timeout: float | None = None, start_timeout: float = 60,
+                 quiet_kernel: bool = True, **engine_kwargs: Any) -> None:
+        self.kernel_name = kernel_name
+        self.quiet_kernel = quiet_kernel
+        self.execution_timeout = execution_timeout
+        self.start_timeout = start_timeout
+        self.engine_kwargs = engine_kwargs
+
+    def __repr__(self) -> str:
+        return f"PapermillExecutor(kernel_name={self.kernel_name!r})"
+
+    def execute(self, notebook: Path, output: Path,
+                parameters: Mapping[str, Any]) -> ExecutionOutcome:
+        import papermill
+
+        notebook, output = Path(notebook).resolve(), Path(output)
+        kwargs = dict(self.engine_kwargs)
+        if self.execution_timeout is not None:
+            kwargs.setdefault("execution_timeout", self.execution_timeout)
+        start = time.perf_counter()
+        error = detail = None
+        with _temporary_notebook(output) as tmp, tempfile.TemporaryFile() as log:
+            kwargs.setdefault("kernel_manager_class", _kernel_manager_class(
+                self.kernel_name == NATIVE_KERNEL, log if self.quiet_kernel else None))
+            try:
+                papermill.execute_notebook(
+                    str(notebook), str(tmp), parameters=dict(parameters),
+                    kernel_name=self.kernel_name, progress_bar=False, log_output=False,
+                    start_timeout=self.start_timeout, cwd=str(notebook.parent), **kwargs)
+            except Exception as exc:  # the notebook's failure is an outcome, not a crash
+                error, detail = _error_summary(exc)
+                detail = _with_kernel_log(detail, log)
+            if not tmp.exists() or tmp.stat().st_size == 0:
+                _write_failure_notebook(notebook, tmp, parameters,
+                                        error or "the engine wrote no notebook")
+                error = error or "the engine wrote no notebook"
+            os.replace(tmp, output)
+        return ExecutionOutcome(error is None, output, time.perf_counter() - start,
+                                error, detail)
+
+
+# ------------------------------------------------------------------------------ registry
+
+ExecutorFactory = Callable[..., Executor]
+
+#: Built-in executors by name. Plug-ins come from the ``briefkit.executors`` entry points and
+#: cannot shadow a built-in (a package cannot silently change what ``papermill`` means).
+EXECUTORS: dict[str, ExecutorFactory] = {"papermill": PapermillExecutor}
+
+
+def register_executor(name: str, factory: ExecutorFactory) -> None:
+    """Add an executor in-process (tests, notebooks); entry points are for packages."""
+    EXECUTORS[name] = factory
+
+
+def _entry_points() -> dict[str, EntryPoint]:
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def available_executors() -> list[str]:
+    """Names :func:`get_executor` accepts (built-ins first, then plug-ins, not loaded)."""
+    return [*EXECUTORS, *sorted(n for n in _entry_points() if n not in EXECUTORS)]
+
+
+def get_executor(name: str = "papermill", **options: Any) -> Executor:
+    """The executor called ``name``, built with ``options``.
+
+    Built-ins first, then the entry-point group; a plug-in is imported only when asked for,
+    so one broken plug-in cannot break the others. Raises ``ValueError`` naming the
+    available executors for an unknown name, or saying why a plug-in failed to load.
+    """
+    factory = EXECUTORS.get(name)
+    if factory is None:
+        ep = _entry_points().get(name)
+        if ep is None:
+            raise ValueError(f"unknown executor {name!r}; available: "
+                             f"{', '.join(available_executors())}")
+        try:
+            factory = ep.load()
+        except Exception as exc:
+            raise ValueError(f"executor {name!r} ({ep.value}) cannot be loaded: "
+                             f"{type(exc).__name__}: {exc}") from exc
+    executor = factory(**options)
+    if not isinstance(executor, Executor):
+        raise ValueError(f"executor {name!r} does not implement execute(notebook, output, "
+                         f"parameters) and a name")
+    return executor
