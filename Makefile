@@ -26,7 +26,7 @@ demo: setup data/demo/dossiers.csv
 
 test: setup
 	$(BIN)/ruff check lib tests data
-	$(BIN)/pytest -q -n 2
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check lib tests data

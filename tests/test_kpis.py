@@ -141,6 +141,22 @@ def test_aggregate_rows_compose_a_half_year() -> None:
     assert math.isnan(value(may, "AGG", "received_total"))
 
 
+def test_aggregate_rows_fill_periods_without_dossiers() -> None:
+    ds = kpi_fixture.dataset()
+    extra = ds.aggregates.iloc[[0, 0]].copy()
+    extra["unit_id"] = ["TP", "TP"]
+    extra["period"] = ["2021Q1", "2022Q1"]  # TP had no dossier in play in 2021Q1
+    ds.aggregates = pd.concat([ds.aggregates, extra], ignore_index=True)
+    early = compute_kpis(ds, parse_period("2021Q1"), compare=False)
+    assert value(early, "TP", "received_total") == 17  # from its Biểu 06 row
+    assert fraction(early, "TP", "online_rate") == (9, 13)
+    assert math.isnan(value(early, "TP", "l3_online_share"))
+    q1 = compute_kpis(ds, parse_period("2022Q1"), compare=False)
+    assert value(q1, "TP", "received_total") == 10  # dossier data wins
+    quiet = compute_kpis(ds, parse_period("2021Q2"), compare=False)
+    assert value(quiet, "TP", "received_total") == 0  # no row, no dossier: a real zero
+
+
 def test_rollups(q1: pd.DataFrame) -> None:
     assert value(q1, "*", "received_total") == 10 + 4 + 0 + 17
     assert fraction(q1, "*", "online_rate") == (3 + 2 + 0 + 9, 6 + 4 + 0 + 13)

@@ -448,16 +448,25 @@ def unit_counts(ds: Dataset, period: Period) -> pd.DataFrame:
 
     counts["received_direct_or_postal"] = counts["received_direct"] + counts["received_postal"]
 
-    # Aggregate-only units: no dossier at all, Biểu 06 rows instead. Units with dossiers keep
-    # their dossier figures even where aggregate rows exist (the loader warns about those).
-    with_dossiers = set(dossiers["unit_id"].unique())
-    aggregate_only = [u for u in ds.aggregates["unit_id"].astype(str).unique()
-                      if u not in with_dossiers]
-    if aggregate_only:
-        from_agg = _aggregate_counts(ds, period, aggregate_only)
-        counts.loc[aggregate_only, :] = np.nan
-        if not from_agg.empty:
+    # Biểu 06 rows stand in for dossiers, unit by unit and period by period: where a unit has
+    # no dossier in play during the period (none received, none carried over) and its rows
+    # tile the period, the rows are its figures — a ward that reported counts before it moved
+    # onto the system keeps its history. Where both exist, dossier data wins (the loader
+    # warns). A unit known only from rows that do not cover the period is unknown, not zero.
+    in_play = counts[["received_online", "received_direct", "received_postal",
+                      "carried_over"]].sum(axis=1)
+    reporting = set(ds.aggregates["unit_id"].astype(str))
+    candidates = [u for u in unit_ids if u in reporting and in_play[u] == 0]
+    from_aggregates: list[str] = []
+    if candidates:
+        from_agg = _aggregate_counts(ds, period, candidates)
+        from_aggregates = list(from_agg.index)
+        with_dossiers = set(dossiers["unit_id"].astype(str))
+        unknown = [u for u in candidates if u not in with_dossiers and u not in from_agg.index]
+        counts.loc[unknown + from_aggregates, :] = np.nan
+        if from_aggregates:
             counts.loc[from_agg.index, from_agg.columns] = from_agg.astype(float)
+        from_aggregates += unknown
     counts["received_new"] = counts["received_online"] + counts["received_direct_or_postal"]
     counts["received_total"] = counts["received_new"] + counts["carried_over"]
     counts["resolved_in_time"] = counts["resolved_early"] + counts["resolved_on_time"]
@@ -468,9 +477,9 @@ def unit_counts(ds: Dataset, period: Period) -> pd.DataFrame:
     coverage = _coverage_counts(catalogue, online_pairs, pd.Series(unit_ids.values,
                                                                     index=unit_ids.values))
     coverage = coverage.reindex(unit_ids, fill_value=0).astype(float)
-    if aggregate_only:  # their dossiers are unknown, so is their coverage
-        coverage.loc[aggregate_only, ["procedures_l3_with_online",
-                                      "procedures_l4_with_online"]] = np.nan
+    if from_aggregates:  # their online dossiers are unknown, so is their coverage
+        coverage.loc[from_aggregates, ["procedures_l3_with_online",
+                                       "procedures_l4_with_online"]] = np.nan
     counts = counts.join(coverage)
 
     documents = ds.documents
