@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from briefkit.data import Dataset
 from briefkit.kpis import (
     BIEU06_COLUMNS,
     KPIS,
@@ -322,3 +323,41 @@ def test_every_kpi_of_the_contract_is_computed(q1: pd.DataFrame) -> None:
             assert kpi in section, f"{kpi} is not a contract KPI id"
     assert set(q1["kpi"]) == ids
     assert len(q1) == len(ids) * q1["unit_id"].nunique()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
+    from briefkit.data import load_dataset
+    from briefkit.demo import generate
+
+    folder = tmp_path_factory.mktemp("demo")
+    generate(folder, n_dossiers=6_000)
+    return load_dataset(folder)
+
+
+@pytest.mark.parametrize(("spec", "convention"), [
+    ("2021Q1", "calendar"), ("2022Q3", "calendar"), ("2023Q4", "calendar"), ("2022H1", "nd09"),
+    ("2023H2", "nd09"), ("2022", "calendar"),
+])
+def test_bieu06_identities_hold_on_the_demo_district(demo: Dataset, spec: str,
+                                                     convention: str) -> None:
+    table = compute_kpis(demo, parse_period(spec, convention), compare=False)
+    form = bieu06_frame(table)
+    assert form[3].notna().all()  # the aggregate-only wards report every quarter
+    assert (form[3] == form[4] + form[5] + form[6]).all()
+    assert (form[3] == form[7] + form[11]).all()
+    assert (form[7] == form[8] + form[9] + form[10]).all()
+    assert (form[11] == form[12] + form[13]).all()
+    units = form[~form["is_rollup"]]
+    for number in range(3, 14):  # a roll-up is the sum of its units
+        assert form.loc["*", number] == units[number].sum()
+    assert form.loc["*", 6] > 0  # dossiers carried over from the period before
+
+
+def test_quarterly_rows_cannot_tile_seven_months(demo: Dataset) -> None:
+    table = compute_kpis(demo, parse_period("2023-01..2023-07"), compare=False)
+    form = bieu06_frame(table)
+    wards = sorted(set(demo.aggregates["unit_id"]))
+    assert form.loc[wards, 3].isna().all()  # unknown, never zero
+    assert form.drop(index=wards)[3].notna().all()
+    assert form.loc["*", 3] == form[~form["is_rollup"]][3].sum()  # the reported ones
