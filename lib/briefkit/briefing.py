@@ -18,6 +18,7 @@ from briefkit.kpis import KPIS, STATUS_NOT_MET, kpi_history, late_without_apolog
 from briefkit.narrative import below_target_sentence, kpi_sentence
 from briefkit.periods import Period
 from briefkit.pipeline import KpiRequest, compute_request
+from briefkit.problems import InputError, Problem
 from briefkit.targets import Targets
 
 # The KPIs a unit briefing reports, in the order a directive discusses them.
@@ -74,6 +75,11 @@ def prepare(data_dir: str | Path, period: str, *, convention: str = "calendar",
     from briefkit.manifest import provenance
 
     request = KpiRequest(data_dir, period, convention, targets_file, index766_file)
+    if not Path(data_dir).exists() and Path(data_dir).name == "demo":
+        # An analyst opening a notebook before the first `make demo`: say how to get the data.
+        raise InputError([Problem(str(data_dir), "the demo data has not been generated yet: "
+                                  f"run `make demo` or `briefkit demo-data --out {data_dir}`",
+                                  rule="missing_folder")])
     result = compute_request(request)
     history = kpi_history(result.dataset, result.period, history_periods, result.targets)
     parameters = {"data_dir": str(data_dir), "period": period, "convention": convention,
