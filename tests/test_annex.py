@@ -12,20 +12,25 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from briefkit import __version__
+from briefkit import __version__, report
 from briefkit.annex import (
     ANNEX_KPIS,
+    KPI_GROUP_LABELS,
+    MIN_PRINT_SCALE,
     SHEET_BIEU06,
     SHEET_KPI,
     SHEET_KPI_DATA,
     SHEET_SOURCES,
     build_annex,
     generated_at,
+    kpi_sheet_columns,
     write_annex,
 )
 from briefkit.kpis import BIEU06_COLUMNS, KPI_CSV_COLUMNS, KPIS, compute_kpis
+from briefkit.labels import KIND_LABELS, NO_KIND_LABEL, kind_label
 from briefkit.periods import parse_period
 from briefkit.pipeline import kpis_csv_text
 from briefkit.targets import load_targets
@@ -41,6 +46,25 @@ PROVENANCE = {
     "generated_at": "2024-01-15T08:30:00+07:00",
 }
 HEADER_TOP, FIRST_DATA = 5, 8  # Biểu 06: header rows 5–6, column numbers 7, data from 8
+KPI_TOP, KPI_FIRST = 4, 7  # Chỉ tiêu: header rows 4 (groups), 5 (KPIs), 6 (columns); data
+# What a printed A4 landscape page holds inside the Decree 30 margins, in points, and what a
+# column of width 1 takes at 100 % (6 pt in LibreOffice for Times New Roman 12; 4 % spare).
+PRINT_WIDTH, PRINT_HEIGHT = (297 - 45) / 25.4 * 72, (210 - 40) / 25.4 * 72
+POINTS_PER_WIDTH = 6.0 * 1.04
+#: Targets on eight of the ten KPIs of the sheet, one of them different for one unit: the
+#: shape of the demo district's 2023 targets (the demo has each unit's baseline + 10 points).
+WIDE_TARGETS = """2022:
+  online_rate: 0.8447
+  on_time_rate: {min: 0.98}
+  late_apology_rate: {min: 1.0}
+  l3_online_share: {min: 0.5}
+  l4_online_share: {min: 0.5}
+  l3_procedures_with_online: {min: 0.6}
+  l4_procedures_with_online: {min: 0.6}
+  documents_signed_rate: {min: 1.0}
+  units:
+    TP: {online_rate: 0.5}
+"""
 INJECTION = '=HYPERLINK("http://x","y")'
 
 
@@ -71,6 +95,48 @@ def bieu06_rows(ws: Worksheet) -> dict[str, list]:
     return rows
 
 
+def kpi_layout(ws: Worksheet) -> dict[str, dict]:
+    """KPI name → its columns on the "Chỉ tiêu" sheet: ``cols``, their ``headers`` and the
+    ``target`` written under the name (None when there is none)."""
+    layout = {}
+    for merged in sorted(ws.merged_cells.ranges, key=lambda r: r.min_col):
+        if merged.min_row != KPI_TOP + 1:
+            continue
+        label, _, target = ws.cell(merged.min_row, merged.min_col).value.partition("\n")
+        cols = list(range(merged.min_col, merged.max_col + 1))
+        headers = (["Kết quả"] if merged.max_row == KPI_TOP + 2
+                   else [ws.cell(KPI_TOP + 2, c).value for c in cols])
+        layout[label] = {"cols": cols, "headers": headers, "target": target or None}
+    return layout
+
+
+def kpi_pages(ws: Worksheet) -> list[tuple[int, int]]:
+    """(first, last) column of each printed page of the "Chỉ tiêu" sheet."""
+    starts = [c for c in range(1, ws.max_column + 1) if ws.cell(KPI_TOP, c).value == "STT"]
+    return list(zip(starts, [s - 1 for s in starts[1:]] + [ws.max_column], strict=True))
+
+
+def kpi_rows(ws: Worksheet) -> dict[str, int]:
+    """Unit name → its row on the "Chỉ tiêu" sheet."""
+    return {ws.cell(r, 2).value: r for r in range(KPI_FIRST, ws.max_row + 1)
+            if ws.cell(r, 2).value is not None}
+
+
+def kpi_cell(ws: Worksheet, unit: str, kpi: str, header: str = "Kết quả"):
+    entry = kpi_layout(ws)[KPIS[kpi].label]
+    return ws.cell(kpi_rows(ws)[unit], entry["cols"][entry["headers"].index(header)])
+
+
+def column_width(ws: Worksheet, col: int) -> float:
+    return ws.column_dimensions[get_column_letter(col)].width
+
+
+def wide_table(tmp_path: Path) -> pd.DataFrame:
+    path = tmp_path / "targets.yaml"
+    path.write_text(WIDE_TARGETS, encoding="utf-8")
+    return table_for(targets=load_targets(path))
+
+
 def counts(table: pd.DataFrame, unit_id: str) -> list[float]:
     """Columns (3)…(13) of a unit from the KPI table; (5) = direct + postal."""
     values = table[table["unit_id"] == unit_id].set_index("kpi")["value"]
@@ -83,8 +149,9 @@ def counts(table: pd.DataFrame, unit_id: str) -> list[float]:
 
 
 def test_sheet_names(book: openpyxl.Workbook) -> None:
-    assert book.sheetnames == [SHEET_BIEU06, SHEET_KPI, SHEET_KPI_DATA, SHEET_SOURCES]
-    assert book.sheetnames == ["Biểu 06", "Chỉ tiêu", "KPI (dữ liệu)", "Nguồn dữ liệu"]
+    # the printed annex first, the machine data last
+    assert book.sheetnames == [SHEET_BIEU06, SHEET_KPI, SHEET_SOURCES, SHEET_KPI_DATA]
+    assert book.sheetnames == ["Biểu 06", "Chỉ tiêu", "Nguồn dữ liệu", "KPI (dữ liệu)"]
 
 
 def test_bieu06_titles(book: openpyxl.Workbook) -> None:
@@ -164,22 +231,45 @@ def test_bieu06_number_format_and_font(book: openpyxl.Workbook) -> None:
 
 def test_freeze_panes(book: openpyxl.Workbook) -> None:
     assert book[SHEET_BIEU06].freeze_panes == "C8"
-    assert book[SHEET_KPI].freeze_panes == "C6"
+    assert book[SHEET_KPI].freeze_panes == "C7"
     assert book[SHEET_KPI_DATA].freeze_panes == "A2"
     assert book[SHEET_SOURCES].freeze_panes == "A4"
 
 
 def test_print_setup(book: openpyxl.Workbook) -> None:
-    titles = {SHEET_BIEU06: "$5:$7", SHEET_KPI: "$4:$5", SHEET_KPI_DATA: "$1:$1",
+    titles = {SHEET_BIEU06: "$5:$7", SHEET_KPI: "$4:$6", SHEET_KPI_DATA: "$1:$1",
               SHEET_SOURCES: "$3:$3"}
     for ws in book:
         setup = ws.page_setup
         assert setup.orientation == "landscape", ws.title
         assert int(setup.paperSize) == 9, ws.title  # A4
-        assert int(setup.fitToWidth) == 1 and int(setup.fitToHeight) == 0, ws.title
-        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
         assert ws.print_title_rows == titles[ws.title]
+        assert ws.print_title_cols is None, ws.title
+        assert ws.print_options.horizontalCentered, ws.title
+        assert ws.oddHeader.center.text == "&P", ws.title
         assert ws.column_dimensions["A"].width > 0 and ws.column_dimensions["B"].width > 0
+        if ws.title == SHEET_KPI:  # a fixed scale: Excel ignores page breaks when fitting
+            assert not ws.sheet_properties.pageSetUpPr.fitToPage
+            assert MIN_PRINT_SCALE <= setup.scale <= 100
+        else:
+            assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+            assert int(setup.fitToWidth) == 1, ws.title
+    # the form is small enough for one sheet of paper; the other sheets take what they need
+    assert int(book[SHEET_BIEU06].page_setup.fitToHeight) == 1
+    assert int(book[SHEET_SOURCES].page_setup.fitToHeight) == 0
+    assert book[SHEET_BIEU06].HeaderFooter.differentFirst  # no number on page 1
+    assert not book[SHEET_KPI].HeaderFooter.differentFirst
+
+
+def test_bieu06_prints_legibly(tmp_path: Path, table: pd.DataFrame) -> None:
+    """Fitted to the width, the form prints at about 80 % even with long unit names (it
+    printed at 66 % before); a long name wraps instead of widening the form."""
+    long_names = table.assign(unit_name=table["unit_name"] + " - Thương binh và Xã hội")
+    ws = openpyxl.load_workbook(write(tmp_path, long_names))[SHEET_BIEU06]
+    width = sum(column_width(ws, c) for c in range(1, 14)) * POINTS_PER_WIDTH
+    assert 100 * PRINT_WIDTH / width >= 77  # 80 % in LibreOffice, which needs no spare
+    assert ws.row_dimensions[FIRST_DATA + 1].height == 2 * 15.75  # "Phòng Tư pháp - …"
+    assert int(ws.page_setup.fitToHeight) == 1  # a short form: one sheet of paper
 
 
 # ------------------------------------------------------------------------------ KPI sheets
@@ -187,50 +277,175 @@ def test_print_setup(book: openpyxl.Workbook) -> None:
 
 def test_kpi_sheet_rows_and_formats(book: openpyxl.Workbook, table: pd.DataFrame) -> None:
     ws = book[SHEET_KPI]
-    names = [ws.cell(r, 2).value for r in range(6, 13)]
+    names = [ws.cell(r, 2).value for r in range(KPI_FIRST, KPI_FIRST + 7)]
     assert names == ["Phòng Tư pháp", "UBND Phường 7", "Phòng Nội vụ", "UBND Phường 9",
                      "Các đơn vị cấp huyện", "Các đơn vị cấp xã", "Toàn bộ các đơn vị"]
-    # no targets in this table: one column per KPI, headed by its label over both rows
-    labels = [ws.cell(4, c).value for c in range(3, 3 + len(ANNEX_KPIS))]
-    assert labels[0] == KPIS["online_rate"].label
-    assert labels[-1] == KPIS["index766_online"].label + " (điểm)"
-    online = ws.cell(6, 3)
+    assert [ws.cell(r, 1).value for r in range(KPI_FIRST, KPI_FIRST + 7)] == \
+        ["1", "2", "3", "4", None, None, None]
+    assert ws.cell(KPI_FIRST + 6, 2).font.b and not ws.cell(KPI_FIRST, 2).font.b
+    # no targets in this table: one column per KPI, headed by its name over two rows
+    layout = kpi_layout(ws)
+    assert list(layout) == [KPIS[k].label for k in ANNEX_KPIS]
+    assert all(e["headers"] == ["Kết quả"] and e["target"] is None for e in layout.values())
+    online = kpi_cell(ws, "Phòng Tư pháp", "online_rate")
     assert online.value == pytest.approx(3 / 6) and online.number_format == "0.00%"
-    points = ws.cell(6, 2 + len(ANNEX_KPIS))
+    points = kpi_cell(ws, "Phòng Tư pháp", "index766_online")
     assert points.number_format == "0.00"
     tp = table[(table["unit_id"] == "TP") & (table["kpi"] == "index766_online")]
     assert points.value == tp["value"].iloc[0]
+    # the KPI groups head the KPIs, one heading per group
+    assert ws.cell(KPI_TOP, 3).value == KPI_GROUP_LABELS["online"] == "Dịch vụ công trực tuyến"
+    groups = [ws.cell(KPI_TOP, c).value for c in range(3, ws.max_column + 1)
+              if ws.cell(KPI_TOP, c).value not in (None, "STT", "Đơn vị")]
+    assert groups == ["Dịch vụ công trực tuyến", "Tiến độ giải quyết hồ sơ", "Văn bản điện tử",
+                      "Chỉ số theo QĐ 766"]
+
+
+def test_kpi_sheet_matches_the_kpi_table(tmp_path: Path) -> None:
+    """Every value, target and judgement on the sheet is the KPI table's, on every page."""
+    table = wide_table(tmp_path)
+    ws = openpyxl.load_workbook(write(tmp_path, table))[SHEET_KPI]
+    rows = kpi_rows(ws)
+    words = {"dat": "Đạt", "chua_dat": "Chưa đạt", "khong_ap_dung": "—"}
+    checked = 0
+    for record in table[table["kpi"].isin(ANNEX_KPIS)].itertuples():
+        entry = kpi_layout(ws)[KPIS[record.kpi].label]
+        cells = {h: ws.cell(rows[record.unit_name], c)
+                 for h, c in zip(entry["headers"], entry["cols"], strict=True)}
+        if pd.isna(record.value):
+            assert cells["Kết quả"].value is None, (record.unit_id, record.kpi)
+        else:
+            assert cells["Kết quả"].value == record.value, (record.unit_id, record.kpi)
+        if "Chỉ tiêu" in cells:
+            target = None if pd.isna(record.target) else record.target
+            assert cells["Chỉ tiêu"].value == target
+        if "Đánh giá" in cells:
+            assert cells["Đánh giá"].value == words[record.status]
+            assert cells["Đánh giá"].data_type == "s"
+        checked += 1
+    assert checked == 7 * len(ANNEX_KPIS)
 
 
 def test_kpi_sheet_targets_and_status(tmp_path: Path) -> None:
     targets = tmp_path / "targets.yaml"
     targets.write_text("2022:\n  online_rate: 0.8447\n  documents_signed_rate: {max: 0.9}\n"
+                       "  on_time_rate: {min: 0.98}\n"
                        "  units:\n    TP: {online_rate: 0.5}\n", encoding="utf-8")
     table = table_for(targets=load_targets(targets))
     ws = openpyxl.load_workbook(write(tmp_path, table))[SHEET_KPI]
-    assert "C4:E4" in {str(r) for r in ws.merged_cells.ranges}
-    assert [ws.cell(5, c).value for c in (3, 4, 5)] == ["Kết quả", "Chỉ tiêu", "Đánh giá"]
-    by_name = {ws.cell(r, 2).value: r for r in range(6, 13)}
-    tp, ward = by_name["Phòng Tư pháp"], by_name["UBND Phường 7"]
-    assert ws.cell(tp, 4).value == 0.5 and ws.cell(tp, 5).value == "Đạt"
-    assert ws.cell(ward, 4).value == 0.8447 and ws.cell(ward, 5).value == "Chưa đạt"
-    assert ws.cell(tp, 4).number_format == '"≥ "0.00%'
-    assert ws.cell(tp, 5).fill.fgColor.rgb.endswith("C6EFCE")
-    assert ws.cell(ward, 5).fill.fgColor.rgb.endswith("FFC7CE")
-    # on_time_rate has no target: a single column, right after the three of online_rate
-    assert ws.cell(4, 6).value == KPIS["on_time_rate"].label
-    assert "F4:F5" in {str(r) for r in ws.merged_cells.ranges}
-    # a "max" target says so
-    signed = next(c for c in range(3, ws.max_column + 1)
-                  if ws.cell(4, c).value == KPIS["documents_signed_rate"].label)
-    assert ws.cell(tp, signed + 1).number_format == '"≤ "0.00%'
-    assert ws.cell(by_name["Phòng Nội vụ"], signed + 2).value == "—"  # no documents
+    layout = kpi_layout(ws)
+    # targets that differ between units: a target column of their own
+    online = layout[KPIS["online_rate"].label]
+    assert online == {"cols": [3, 4, 5], "headers": ["Kết quả", "Chỉ tiêu", "Đánh giá"],
+                      "target": None}
+    assert "C5:E5" in {str(r) for r in ws.merged_cells.ranges}
+    assert kpi_cell(ws, "Phòng Tư pháp", "online_rate", "Chỉ tiêu").value == 0.5
+    assert kpi_cell(ws, "Phòng Tư pháp", "online_rate", "Đánh giá").value == "Đạt"
+    assert kpi_cell(ws, "UBND Phường 7", "online_rate", "Chỉ tiêu").value == 0.8447
+    assert kpi_cell(ws, "UBND Phường 7", "online_rate", "Đánh giá").value == "Chưa đạt"
+    assert kpi_cell(ws, "Phòng Tư pháp", "online_rate", "Chỉ tiêu").number_format == \
+        '"≥ "0.00%'
+    assert kpi_cell(ws, "Phòng Tư pháp", "online_rate", "Đánh giá").fill.fgColor.rgb \
+        .endswith("C6EFCE")
+    assert kpi_cell(ws, "UBND Phường 7", "online_rate", "Đánh giá").fill.fgColor.rgb \
+        .endswith("FFC7CE")
+    # one target for all: written once under the KPI's name, which way it goes included
+    assert layout[KPIS["documents_signed_rate"].label]["headers"] == ["Kết quả", "Đánh giá"]
+    assert layout[KPIS["documents_signed_rate"].label]["target"] == "Chỉ tiêu: ≤ 90%"
+    assert layout[KPIS["on_time_rate"].label]["target"] == "Chỉ tiêu: ≥ 98%"
+    assert kpi_cell(ws, "Phòng Nội vụ", "documents_signed_rate", "Đánh giá").value == "—"
+    # no target: the result alone, right after online_rate's three columns
+    assert layout[KPIS["l3_online_share"].label] == {"cols": [6], "headers": ["Kết quả"],
+                                                     "target": None}
+    assert "F5:F6" in {str(r) for r in ws.merged_cells.ranges}
+
+
+def test_target_in_the_header_keeps_its_decimals(tmp_path: Path) -> None:
+    path = tmp_path / "targets.yaml"
+    path.write_text("2022:\n  online_rate: 0.8447\n  index766_online: 11.5\n", encoding="utf-8")
+    plan = {c.kpi: c for c in kpi_sheet_columns(table_for(targets=load_targets(path)),
+                                                ANNEX_KPIS)}
+    assert plan["online_rate"].header_target == "Chỉ tiêu: ≥ 84,47%"
+    assert plan["index766_online"].header_target == "Chỉ tiêu: ≥ 11,50"
+    assert plan["on_time_rate"].target == "none"
+
+
+def test_kpi_sheet_prints_as_pages_of_whole_kpis(tmp_path: Path) -> None:
+    """Targets on most KPIs used to make ~30 columns fitted to one page (35 % scale). Now
+    each printed page is a table of its own: STT and Đơn vị, then whole KPIs, at 80 %+."""
+    table = wide_table(tmp_path)
+    ws = openpyxl.load_workbook(write(tmp_path, table))[SHEET_KPI]
+    pages = kpi_pages(ws)
+    assert pages == [(1, 13), (14, 23)]
+    # a column page break after each page but the last, a fixed scale
+    assert [b.id for b in ws.col_breaks.brk] == [13]
+    scale = ws.page_setup.scale
+    assert MIN_PRINT_SCALE <= scale <= 100
+    for first, last in pages:
+        width = sum(column_width(ws, c) for c in range(first, last + 1)) * POINTS_PER_WIDTH
+        assert width * scale / 100 <= PRINT_WIDTH, (first, last)
+        # each page repeats the unit columns, names as text, numbered the same
+        assert [ws.cell(KPI_TOP, first).value, ws.cell(KPI_TOP, first + 1).value] == \
+            ["STT", "Đơn vị"]
+        for row in kpi_rows(ws).values():
+            assert ws.cell(row, first + 1).value == ws.cell(row, 2).value
+            assert ws.cell(row, first).value == ws.cell(row, 1).value
+            assert ws.cell(row, first + 1).data_type == "s"
+    # a KPI is never split across pages, and a group only when wider than a page
+    layout = kpi_layout(ws)
+    for entry in layout.values():
+        assert len({next(i for i, (f, la) in enumerate(pages) if f <= c <= la)
+                    for c in entry["cols"]}) == 1
+    page_of = {label: next(i for i, (f, la) in enumerate(pages) if f <= e["cols"][0] <= la)
+               for label, e in layout.items()}
+    assert {KPIS[k].group for k in ANNEX_KPIS if page_of[KPIS[k].label] == 0} == {"online"}
+    # the demo's shape: the target column only where targets differ
+    assert layout[KPIS["online_rate"].label]["headers"] == ["Kết quả", "Chỉ tiêu", "Đánh giá"]
+    assert layout[KPIS["on_time_rate"].label]["headers"] == ["Kết quả", "Đánh giá"]
+    assert layout[KPIS["index766_online"].label]["headers"] == ["Kết quả"]
+    # titles: the sheet's on the first page, "(tiếp theo)" on the others; a legend under each
+    assert ws.cell(1, 1).value.startswith("KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU VỀ")
+    assert ws.cell(1, 14).value == "KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU (tiếp theo)"
+    assert ws.cell(2, 1).value == ws.cell(2, 14).value == "Kỳ báo cáo: quý I/2022"
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    assert {"A1:M1", "N1:W1", "A4:A6", "B4:B6", "N4:N6", "O4:O6"} <= merged
+    note_row = KPI_FIRST + 7 + 1
+    assert ws.cell(note_row, 1).value.startswith("Ghi chú:")
+    assert ws.cell(note_row, 14).value == ws.cell(note_row, 1).value
+    # the whole table fits on one page tall at that scale (7 rows)
+    height = sum(ws.row_dimensions[r].height or 15.75 for r in range(1, note_row + 1))
+    assert height * scale / 100 <= PRINT_HEIGHT
+
+
+def test_kpi_sheet_with_many_units_prints_page_after_page(tmp_path: Path) -> None:
+    """Sixty units: taller than a page, so rows break and the header rows repeat; the scale
+    is then as large as the widest page allows."""
+    base = wide_table(tmp_path)
+    units = base[~base["is_rollup"]]
+    copies = [units.assign(unit_id=units["unit_id"] + f"-{i}",
+                           unit_name=units["unit_name"] + f" {i}") for i in range(15)]
+    table = pd.concat([*copies, base[base["is_rollup"]]], ignore_index=True)
+    ws = openpyxl.load_workbook(write(tmp_path, table))[SHEET_KPI]
+    assert ws.print_title_rows == "$4:$6"
+    assert len(kpi_rows(ws)) == 60 + 3
+    scale = ws.page_setup.scale
+    widest = max(sum(column_width(ws, c) for c in range(f, la + 1)) for f, la in kpi_pages(ws))
+    assert MIN_PRINT_SCALE <= scale <= 100
+    assert widest * POINTS_PER_WIDTH * (scale + 1) / 100 > PRINT_WIDTH  # no larger would fit
 
 
 def test_show_all_targets_keeps_a_fixed_layout(tmp_path: Path, table: pd.DataFrame) -> None:
     ws = openpyxl.load_workbook(write(tmp_path, table, show_all_targets=True))[SHEET_KPI]
-    assert ws.max_column == 2 + 3 * len(ANNEX_KPIS)
-    assert ws.cell(6, 5).value == "—"
+    layout = kpi_layout(ws)
+    assert all(e["headers"] == ["Kết quả", "Chỉ tiêu", "Đánh giá"] for e in layout.values())
+    assert kpi_cell(ws, "Phòng Tư pháp", "online_rate", "Đánh giá").value == "—"
+    # the same columns whatever the targets and however long the names
+    long_names = wide_table(tmp_path).assign(unit_name="Phòng Lao động - Thương binh và Xã hội")
+    other = openpyxl.load_workbook(write(tmp_path, long_names, "b.xlsx",
+                                         show_all_targets=True))[SHEET_KPI]
+    assert {k: e["cols"] for k, e in kpi_layout(other).items()} == \
+        {k: e["cols"] for k, e in layout.items()}
+    assert kpi_pages(other) == kpi_pages(ws)
 
 
 def test_kpi_data_sheet_mirrors_kpis_csv(book: openpyxl.Workbook, table: pd.DataFrame) -> None:
@@ -260,6 +475,20 @@ def test_sources_sheet(book: openpyxl.Workbook) -> None:
     assert rows["parameters"] == '{"index766": "params/index766.yaml", "targets": null}'
     assert [ws["A3"].value, ws["B3"].value] == ["Thông tin", "Giá trị"]
     assert ws["A3"].font.b and ws["A3"].border.top.style == "thin"
+    # below the table, a note that the last sheet is machine data, not for print
+    note = ws.cell(4 + len(PROVENANCE) + 1, 1)
+    assert note.value.startswith("Ghi chú: trang tính “KPI (dữ liệu)” (trang tính cuối)")
+    assert "kpis.csv" in note.value and "không thuộc phần phụ lục cần in" in note.value
+
+
+def test_kpi_data_sheet_is_marked_as_machine_data(book: openpyxl.Workbook) -> None:
+    ws = book[SHEET_KPI_DATA]
+    assert book.sheetnames[-1] == SHEET_KPI_DATA and ws.sheet_state == "visible"
+    assert ws.oddHeader.left.text == ("Dữ liệu dạng máy đọc (trùng khớp kpis.csv), "
+                                      "không thuộc phụ lục in")
+    assert ws.oddHeader.center.text == "&P"
+    assert ws.sheet_properties.tabColor.rgb.endswith("808080")
+    assert [c.value for c in ws[1]] == KPI_CSV_COLUMNS  # nothing added to the data
 
 
 # ------------------------------------------------------------------------------ unknown values
@@ -277,9 +506,9 @@ def test_unreported_unit_stays_empty_never_zero(tmp_path: Path) -> None:
     assert cell.number_format == "#,##0" and cell.border.left.style == "thin"
 
     ws = book[SHEET_KPI]
-    row = next(r for r in range(6, 13) if ws.cell(r, 2).value == "UBND Phường 9")
-    assert [ws.cell(row, c).value for c in range(3, 3 + len(ANNEX_KPIS))] == \
+    assert [kpi_cell(ws, "UBND Phường 9", k).value for k in ANNEX_KPIS] == \
         [None] * len(ANNEX_KPIS)
+    assert kpi_cell(ws, "UBND Phường 9", "online_rate").number_format == "0.00%"
 
     data = pd.DataFrame(list(book[SHEET_KPI_DATA].iter_rows(min_row=2, values_only=True)),
                         columns=KPI_CSV_COLUMNS)
@@ -407,7 +636,7 @@ def test_kind_labels_and_level_subtotals(tmp_path: Path) -> None:
     assert layout == [
         ("I", "Các phòng, ban chuyên môn"), ("1", "Phòng Tư pháp"),
         ("II", "Cấp xã"), ("1", "UBND Phường 7"), ("2", "UBND Phường 9"),
-        ("III", "van_phong"), ("1", "Phòng Nội vụ"),
+        ("III", "Van phong"), ("1", "Phòng Nội vụ"),  # a kind not listed, made readable
         (None, "Cộng các đơn vị cấp huyện"), (None, "Tổng cộng"),
     ]
     rows = bieu06_rows(ws)
@@ -416,8 +645,56 @@ def test_kind_labels_and_level_subtotals(tmp_path: Path) -> None:
     assert rows["Cộng các đơn vị cấp huyện"][2:] == counts(table, "*huyen")
 
 
+def test_container_unit_is_labelled_and_kept(tmp_path: Path) -> None:
+    """The demo's "ubnd" kind (a People's Committee that only groups its departments) gets a
+    heading in words, and its unit stays in the form with its zeros."""
+    ds = kpi_fixture.dataset()
+    units = ds.units.copy()
+    units.loc[units["unit_id"] == "EMPTY", "kind"] = "ubnd"
+    table = table_for(dataclasses.replace(ds, units=units))
+    ws = openpyxl.load_workbook(write(tmp_path, table))[SHEET_BIEU06]
+    layout = [(r[0], r[1]) for r in ws.iter_rows(min_row=FIRST_DATA, max_col=2,
+                                                values_only=True) if r[1] is not None]
+    assert ("III", "Ủy ban nhân dân") in layout and ("1", "Phòng Nội vụ") in layout
+    assert "ubnd" not in {label for _, label in layout}
+    assert bieu06_rows(ws)["Phòng Nội vụ"][2:] == [0] * 11
+    # the HTML Biểu 06 heads the group the same way: one home for the labels
+    assert ">Ủy ban nhân dân<" in report.bieu06_html(table)
+
+
+@pytest.mark.parametrize(("kind", "expected"), [
+    ("phong_ban", "Các phòng, ban chuyên môn"),
+    ("phuong_xa", "UBND các phường, xã"),
+    ("so_nganh", "Các sở, ban, ngành"),
+    ("ubnd", "Ủy ban nhân dân"),
+    ("van_phong", "Van phong"),
+    ("  xa_dac_khu  ", "Xa dac khu"),
+    ("Khối Đảng", "Khối Đảng"),
+    ("UBND_cap_xa", "UBND cap xa"),
+    (None, NO_KIND_LABEL),
+    (float("nan"), NO_KIND_LABEL),
+    ("nan", NO_KIND_LABEL),
+    ("", NO_KIND_LABEL),
+    ("___", NO_KIND_LABEL),
+])
+def test_kind_label(kind: object, expected: str) -> None:
+    assert kind_label(kind) == expected
+
+
+def test_kind_labels_have_one_home() -> None:
+    from briefkit import annex
+
+    assert report.KIND_LABELS is KIND_LABELS and annex.DEFAULT_KIND_LABELS is KIND_LABELS
+    assert kind_label("phuong_xa", {"phuong_xa": "Cấp xã"}) == "Cấp xã"
+    assert kind_label("ubnd", {"phuong_xa": "Cấp xã"}) == "Ủy ban nhân dân"
+    with pytest.raises(TypeError):
+        KIND_LABELS["x"] = "y"  # type: ignore[index]
+
+
 def test_kpi_selection(tmp_path: Path, table: pd.DataFrame) -> None:
     ws = openpyxl.load_workbook(write(tmp_path, table, kpis=["on_time_rate"]))[SHEET_KPI]
-    assert ws.max_column == 3 and ws.cell(4, 3).value == KPIS["on_time_rate"].label
+    assert ws.max_column == 3 and ws.cell(KPI_TOP + 1, 3).value == KPIS["on_time_rate"].label
+    assert ws.cell(KPI_TOP, 3).value == "Tiến độ giải quyết hồ sơ"
+    assert not ws.col_breaks.brk
     with pytest.raises(ValueError, match="Unknown KPI"):
         build_annex(table, PERIOD, PROVENANCE, kpis=["no_such_kpi"])

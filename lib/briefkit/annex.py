@@ -4,19 +4,27 @@ Sheets, in order:
 
 1. **"Biểu 06"**: the national form Biểu số 06/VPCP/KSTT (Circular 01/2020/TT-VPCP) with its
    two-level merged headers and column numbers (1)…(13). Units are grouped by their ``kind``
-   (a Roman-numbered group row per kind, units numbered 1, 2, … inside it). A group whose units
+   (a Roman-numbered group row per kind, headed by :func:`briefkit.labels.kind_label`, the
+   headings the HTML Biểu 06 uses; units numbered 1, 2, … inside it). A group whose units
    are exactly the units of one level carries that level's roll-up (``*huyen`` …) in its group
    row, the way Vietnamese tables show sub-totals; level roll-ups that match no group are listed
    after the groups ("Cộng các đơn vị cấp …"). The grand total (roll-up ``*``) is the last row,
    "Tổng cộng". Every figure comes from the KPI table via :func:`briefkit.kpis.bieu06_frame`, so
    the annex can never disagree with kpis.csv.
-2. **"Chỉ tiêu"**: one row per unit (roll-ups last) and one column group per main KPI
-   (:data:`ANNEX_KPIS`): the value, and where the KPI has a target for some unit, the target and
-   the status in words ("Đạt" / "Chưa đạt" / "—"). Status is written as text, so it reads the
-   same printed in black and white; a light green / red fill is added on top.
-3. **"KPI (dữ liệu)"**: the long table with exactly the columns and rows of kpis.csv, numbers as
-   numbers, for tools that read the annex back.
-4. **"Nguồn dữ liệu"**: the provenance mapping as key / value rows.
+2. **"Chỉ tiêu"**: one row per unit (roll-ups last) and, per main KPI (:data:`ANNEX_KPIS`),
+   its result ("Kết quả") and, where some unit has a target, the judgement in words ("Đánh
+   giá": "Đạt" / "Chưa đạt" / "—"; text, so it reads the same in black and white, with a light
+   green / red fill on top). A target that is the same for every unit that has one is written
+   once, under the KPI's name ("Chỉ tiêu: ≥ 98%"); targets that differ between units (each
+   unit's last year + 10 points under ``baseline_plus``) get a "Chỉ tiêu" column of their own
+   (:func:`kpi_sheet_columns`). A header row above names each KPI group (:data:`KPI_GROUP_LABELS`).
+3. **"Nguồn dữ liệu"**: the provenance mapping as key / value rows, and a note that the next
+   sheet is machine data.
+4. **"KPI (dữ liệu)"**: the long table with exactly the columns and rows of kpis.csv, numbers as
+   numbers, for tools that read the annex back. It is machine data, not part of the printed
+   annex: it comes last (in a print of the whole workbook, the tail that can be left off),
+   has a grey tab, and its printed pages carry a running header saying so. It stays printable
+   (and is not hidden) so a reader can still check a figure on paper.
 
 Decisions worth knowing:
 
@@ -42,9 +50,30 @@ Decisions worth knowing:
   same inputs give the same bytes.
 * **Typography and print.** Times New Roman 12 throughout (also as the workbook's default
   font, so cells a user adds later match); Excel on Windows has it, LibreOffice substitutes the
-  metric-compatible Liberation Serif. Every sheet prints on A4 landscape, fitted to the page
-  width, with its header rows repeated on each page and page numbers at the top centre except
-  on the first page (Decree 30/2020, annex I).
+  metric-compatible Liberation Serif. Every sheet prints on A4 landscape with its header rows
+  repeated on each page and page numbers at the top centre except on the first page (Decree
+  30/2020, annex I). The printed tables are laid out to print at :data:`MIN_PRINT_SCALE` (80 %,
+  12-pt text at 9.6 pt) or larger: Biểu 06 is fitted to the page width (and to one page when
+  that costs no legibility), "Chỉ tiêu" see below, "Nguồn dữ liệu" fitted to the width (it
+  prints at 100 %). The machine data sheet is only fitted to the width (about 75 %).
+* **The "Chỉ tiêu" sheet prints as pages of whole KPIs.** Ten KPIs with target and judgement
+  are some thirty columns, which fitted to one page width printed at a third of their size.
+  So the sheet is laid out as printed pages side by side: each takes as many whole KPIs as fit
+  at 80 % (a KPI group is not split unless it is wider than a page) and starts with its own
+  "STT" and "Đơn vị" columns, a column page break after it; the first is titled like the
+  sheet, the others "… (tiếp theo)", each has the legend below it. Each sheet of paper is
+  thus a complete table, the way a continued table reads in an official annex, and on screen
+  it is still one row per unit (the repeated name columns sit where the paper turns). The
+  sheet prints at a fixed scale, as large as the widest page allows, kept small enough that
+  a table fitting on one page tall at 80 % does (Excel ignores manual page breaks on a sheet
+  fitted to pages, so "fit to width" cannot be used here). Repeating the name columns
+  as print titles was tried and rejected: the title rows, merged across the first page, then
+  print as clipped fragments in the repeated columns of every other page.
+* **Units that only group others** (a district People's Committee above its departments, see
+  :func:`briefkit.kpis.container_units`) stay in both tables, with their zeros in Biểu 06 and
+  "—" on "Chỉ tiêu", under their kind's heading ("Ủy ban nhân dân"). The annex receives only
+  the KPI table, which cannot tell such a unit from one that had no dossiers this period, and
+  a unit with zero dossiers is a fact the form should show, not drop.
 """
 
 from __future__ import annotations
@@ -56,8 +85,9 @@ import math
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from copy import copy
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -67,12 +97,13 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from briefkit import __version__
-from briefkit.formatting import is_missing, to_roman
+from briefkit.formatting import format_number, format_percent, is_missing, to_roman
 from briefkit.iorw import atomic_path
 from briefkit.kpis import (
     BIEU06_COLUMNS,
@@ -85,6 +116,7 @@ from briefkit.kpis import (
     bieu06_frame,
     kpis_csv_frame,
 )
+from briefkit.labels import KIND_LABELS, kind_label
 from briefkit.periods import Period
 
 SHEET_BIEU06 = "Biểu 06"
@@ -99,23 +131,33 @@ BIEU06_TITLE = ("KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH TẠI CƠ Q
 KPI_TITLE = ("KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU VỀ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH, "
              "DỊCH VỤ CÔNG TRỰC TUYẾN")
 SOURCES_TITLE = "NGUỒN DỮ LIỆU VÀ THAM SỐ TÍNH TOÁN"
+#: The running header of the data sheet's printed pages.
+DATA_SHEET_NOTICE = "Dữ liệu dạng máy đọc (trùng khớp kpis.csv), không thuộc phụ lục in"
 GRAND_TOTAL_LABEL = "Tổng cộng"
 
-#: Group headings of Biểu 06 by unit kind; a kind not listed shows as written in units.csv.
-#: Kinds are a free vocabulary (data contract), so callers extend this with ``kind_labels=``.
-DEFAULT_KIND_LABELS: Mapping[str, str] = {
-    "phong_ban": "Các phòng, ban chuyên môn",
-    "phuong_xa": "UBND các phường, xã",
-    "so_nganh": "Các sở, ban, ngành",
-}
-_NO_KIND_LABEL = "Các đơn vị khác"
+#: Group headings of Biểu 06 by unit kind: the table shared with the HTML Biểu 06
+#: (:mod:`briefkit.labels`); callers extend it with ``kind_labels=``.
+DEFAULT_KIND_LABELS: Mapping[str, str] = KIND_LABELS
 
-#: KPIs of the "Chỉ tiêu" sheet, in column order (those absent from the table are skipped).
+#: KPIs of the "Chỉ tiêu" sheet, in column order (those absent from the table are skipped),
+#: KPIs of one group side by side so each printed page covers whole groups where it can.
 ANNEX_KPIS: tuple[str, ...] = (
-    "online_rate", "on_time_rate", "late_apology_rate", "l3_online_share", "l4_online_share",
-    "l3_procedures_with_online", "l4_procedures_with_online", "documents_signed_rate",
+    "online_rate", "l3_online_share", "l4_online_share", "l3_procedures_with_online",
+    "l4_procedures_with_online", "on_time_rate", "late_apology_rate", "documents_signed_rate",
     "index766_progress", "index766_online",
 )
+
+#: Headings of the "Chỉ tiêu" sheet's top header row, by :attr:`KpiDef.group
+#: <briefkit.kpis.KpiDef.group>`; they repeat on every printed page.
+KPI_GROUP_LABELS: Mapping[str, str] = {
+    "online": "Dịch vụ công trực tuyến",
+    "timeliness": "Tiến độ giải quyết hồ sơ",
+    "documents": "Văn bản điện tử",
+    "index766": "Chỉ số theo QĐ 766",
+    "bieu06": "Kết quả giải quyết hồ sơ",
+    "postal": "Dịch vụ bưu chính công ích",
+}
+_OTHER_GROUP_LABEL = "Chỉ tiêu khác"
 
 STATUS_TEXT: Mapping[str, str] = {STATUS_MET: "Đạt", STATUS_NOT_MET: "Chưa đạt", STATUS_NA: "—"}
 
@@ -157,6 +199,18 @@ _LINE_HEIGHT = 15.75
 _MARGINS = PageMargins(left=30 / 25.4, right=15 / 25.4, top=20 / 25.4, bottom=20 / 25.4,
                        header=8 / 25.4, footer=8 / 25.4)
 
+# Print geometry, in points: what an A4 landscape page holds inside those margins (Excel
+# prints the running header in the top margin; LibreOffice too, for an xlsx), and what a
+# column of width 1 takes on paper at 100 %: one digit of Times New Roman 12, 8 px = 6 pt
+# (measured in LibreOffice), plus a little for Excel's own rounding. Heights are estimated
+# with Excel's 15.75-pt line; LibreOffice's is 15 pt, so the estimate errs on the safe side.
+_PRINT_WIDTH = (297 - 30 - 15) / 25.4 * 72
+_PRINT_HEIGHT = (210 - 20 - 20) / 25.4 * 72
+_POINTS_PER_WIDTH = 6.0 * 1.04
+#: The smallest print scale (percent) the annex's tables are laid out for: 12-pt text then
+#: prints at 9.6 pt, the size of a dense table in an official annex.
+MIN_PRINT_SCALE = 80
+
 
 # ---------------------------------------------------------------------------------- API
 
@@ -170,10 +224,12 @@ def write_annex(path: str | Path, table: pd.DataFrame, period: Period,
 
     ``table`` is what :func:`briefkit.kpis.compute_kpis` returns; ``provenance`` a flat mapping
     shown on the "Nguồn dữ liệu" sheet (its ``generated_at`` fixes the file's timestamps).
-    ``kind_labels`` adds to / overrides :data:`DEFAULT_KIND_LABELS`; ``kpis`` replaces
+    ``kind_labels`` adds to / overrides :data:`briefkit.labels.KIND_LABELS`; ``kpis`` replaces
     :data:`ANNEX_KPIS`; ``title`` replaces :data:`BIEU06_TITLE`. On the "Chỉ tiêu" sheet a KPI
-    gets target and status columns only when some unit has a target for it (a column of dashes
-    would only make the page too wide to print); ``show_all_targets`` keeps them for every KPI.
+    gets a status column only when some unit has a target for it, and a target column only
+    when targets differ between units (a column of dashes, or of one repeated figure, would
+    only make the pages more); ``show_all_targets`` gives every KPI all three columns, a layout
+    that depends on the KPI list alone.
 
     Nothing appears under ``path`` unless the whole workbook was written.
     """
@@ -205,11 +261,10 @@ def build_annex(table: pd.DataFrame, period: Period, provenance: Mapping[str, ob
 
     workbook = Workbook()
     _use_default_font(workbook)
-    labels = {**DEFAULT_KIND_LABELS, **(kind_labels or {})}
-    _bieu06_sheet(workbook.active, table, period, labels, title or BIEU06_TITLE)
+    _bieu06_sheet(workbook.active, table, period, kind_labels, title or BIEU06_TITLE)
     _kpi_sheet(workbook.create_sheet(SHEET_KPI), table, period, chosen, show_all_targets)
-    _kpi_data_sheet(workbook.create_sheet(SHEET_KPI_DATA), table)
     _sources_sheet(workbook.create_sheet(SHEET_SOURCES), period, provenance)
+    _kpi_data_sheet(workbook.create_sheet(SHEET_KPI_DATA), table)
     workbook.active.HeaderFooter.differentFirst = True  # no number on page 1 (Decree 30)
 
     props = workbook.properties
@@ -357,16 +412,46 @@ def _width(ws: Worksheet, col: int, width: float) -> None:
     ws.column_dimensions[get_column_letter(col)].width = round(width, 1)
 
 
-def _print_setup(ws: Worksheet, title_rows: str | None) -> None:
-    """A4 landscape, one page wide, header rows repeated, page number at the top centre.
+def _print_width(widths: Iterable[float]) -> float:
+    """Points that columns of these widths take on paper at 100 %."""
+    return sum(widths) * _POINTS_PER_WIDTH
+
+
+def _print_height(ws: Worksheet, last_row: int) -> float:
+    """Points that rows 1…``last_row`` take on paper at 100 %."""
+    return sum(ws.row_dimensions[r].height or _LINE_HEIGHT for r in range(1, last_row + 1))
+
+
+def _one_page_tall(ws: Worksheet, last_row: int, widths: Iterable[float]) -> bool:
+    """True when fitting the sheet to one page costs no legibility: it prints no smaller than
+    fitting its width alone would, or than :data:`MIN_PRINT_SCALE`."""
+    across = 100 * _PRINT_WIDTH / _print_width(widths)
+    down = 100 * _PRINT_HEIGHT / _print_height(ws, last_row)
+    return down >= min(across, MIN_PRINT_SCALE)
+
+
+def _print_setup(ws: Worksheet, title_rows: str | None, *, pages_tall: int = 0,
+                 scale: int | None = None, col_breaks: Iterable[int] = ()) -> None:
+    """A4 landscape, header rows repeated, page number at the top centre.
+
+    By default the sheet is fitted to one page wide and ``pages_tall`` pages tall (0: as many
+    as needed), the application working out the scale. With ``scale`` the sheet prints at
+    that percentage instead and breaks into pages of columns after each of ``col_breaks``
+    (Excel ignores manual page breaks on a sheet fitted to pages).
 
     Printing the whole workbook numbers pages on across sheets (Excel and LibreOffice alike),
     so only the first sheet hides the number of its first page (see :func:`build_annex`)."""
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0  # as many pages tall as needed
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    if scale is None:
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = pages_tall
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    else:
+        ws.page_setup.scale = scale
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=False)
+        for col in col_breaks:  # a break after column ``col`` (1-based)
+            ws.col_breaks.append(Break(id=col, max=1048575))
     ws.print_options.horizontalCentered = True
     ws.page_margins = copy(_MARGINS)
     if title_rows:
@@ -389,12 +474,6 @@ def _use_default_font(workbook: Workbook) -> None:
 # ---------------------------------------------------------------------------------- sheet 1
 
 
-def _kind_label(kind: object, labels: Mapping[str, str]) -> str:
-    if is_missing(kind) or str(kind).strip() in ("", "nan", "<NA>", "None"):
-        return _NO_KIND_LABEL
-    return labels.get(str(kind), str(kind))
-
-
 def _unit_name(name: object, unit_id: str) -> str:
     """The unit's name, or its id where the name is missing (never the text "nan")."""
     return unit_id if is_missing(name) or not str(name).strip() else str(name)
@@ -415,13 +494,12 @@ def bieu06_layout(table: pd.DataFrame, kind_labels: Mapping[str, str] | None = N
 
     Exposed so tests and other renderers (an HTML annex) lay the form out the same way.
     """
-    labels = {**DEFAULT_KIND_LABELS, **(kind_labels or {})}
     meta = table.drop_duplicates("unit_id").set_index("unit_id")
     is_rollup = meta["is_rollup"].astype(bool)
     units, rollups = meta[~is_rollup], meta[is_rollup]
     kinds: dict[str, list[str]] = {}
     for unit_id, kind in zip(units.index, units["kind"], strict=True):
-        kinds.setdefault(_kind_label(kind, labels), []).append(str(unit_id))
+        kinds.setdefault(kind_label(kind, kind_labels), []).append(str(unit_id))
 
     # members of each level roll-up, as compute_kpis forms them (units of that level)
     level_members = {
@@ -451,13 +529,14 @@ BIEU06_FIRST_DATA_ROW = BIEU06_HEADER_ROW + 3
 
 
 def _bieu06_sheet(ws: Worksheet, table: pd.DataFrame, period: Period,
-                  kind_labels: Mapping[str, str], title: str) -> None:
+                  kind_labels: Mapping[str, str] | None, title: str) -> None:
     ws.title = SHEET_BIEU06
     frame = bieu06_frame(table)
     layout = bieu06_layout(table, kind_labels)
     ncols = 2 + len(BIEU06_COLUMNS)
-    count_width = 12.0
-    name_width = min(max([24.0, *(len(label) * 1.0 + 3 for _, _, label, _ in layout)]), 42.0)
+    # 10 holds "1.234.567" in bold; a longer unit name wraps rather than shrink the print
+    stt_width, count_width = 5.0, 10.0
+    name_width = min(max([24.0, *(len(label) * 1.0 + 3 for _, _, label, _ in layout)]), 32.0)
 
     # title block
     _put(ws, 1, 1, BIEU06_FORM, font=_BOLD, border=False)
@@ -466,8 +545,8 @@ def _bieu06_sheet(ws: Worksheet, table: pd.DataFrame, period: Period,
            border=False)
     _merge(ws, 4, ncols - 2, 4, ncols, "Đơn vị tính: hồ sơ", font=_ITALIC,
            align=Alignment(horizontal="right", vertical="center"), border=False)
-    total_width = 6 + name_width + count_width * len(BIEU06_COLUMNS)
-    _fit_height(ws, 2, [(title, total_width)], factor=1.45)
+    widths = [stt_width, name_width, *[count_width] * len(BIEU06_COLUMNS)]
+    _fit_height(ws, 2, [(title, sum(widths))], factor=1.45)
 
     # headers: (1) STT and (2) Đơn vị span both rows; the three groups span their columns
     top, sub, numbers = BIEU06_HEADER_ROW, BIEU06_HEADER_ROW + 1, BIEU06_HEADER_ROW + 2
@@ -483,7 +562,9 @@ def _bieu06_sheet(ws: Worksheet, table: pd.DataFrame, period: Period,
     for col in range(1, ncols + 1):
         _put(ws, numbers, col, f"({col})", font=_ITALIC, align=_CENTER)
     _fit_height(ws, top, [(g, count_width * len(c)) for g, c in groups.items()])
-    _fit_height(ws, sub, [(h, count_width) for _, _, h, _ in BIEU06_COLUMNS])
+    # the column headers are short words, narrower than the digits widths are measured in:
+    # "Trực tiếp, dịch vụ bưu chính" takes three lines in a column 10 wide, not five
+    _fit_height(ws, sub, [(h, count_width) for _, _, h, _ in BIEU06_COLUMNS], factor=0.8)
 
     # body
     number_cols = [n for n, _, _, _ in BIEU06_COLUMNS]
@@ -500,18 +581,143 @@ def _bieu06_sheet(ws: Worksheet, table: pd.DataFrame, period: Period,
         _fit_height(ws, row, [(label, name_width)])
         row += 1
 
-    _width(ws, 1, 6)
-    _width(ws, 2, name_width)
-    for col in range(3, ncols + 1):
-        _width(ws, col, count_width)
+    for col, width in enumerate(widths, start=1):
+        _width(ws, col, width)
     ws.freeze_panes = ws.cell(row=BIEU06_FIRST_DATA_ROW, column=3)
-    _print_setup(ws, f"{top}:{numbers}")
+    # the form on one sheet of paper when that keeps it legible, else as many as it needs
+    _print_setup(ws, f"{top}:{numbers}",
+                 pages_tall=1 if _one_page_tall(ws, row - 1, widths) else 0)
 
 
 # ---------------------------------------------------------------------------------- sheet 2
 
-KPI_HEADER_ROW = 4
-KPI_FIRST_DATA_ROW = KPI_HEADER_ROW + 2
+KPI_HEADER_ROW = 4  # three header rows: KPI groups, KPIs, "Kết quả" / "Chỉ tiêu" / "Đánh giá"
+KPI_FIRST_DATA_ROW = KPI_HEADER_ROW + 3
+
+_KPI_STT_WIDTH = 5.0
+_KPI_NAME_WIDTH = 32.0  # at most; a longer name wraps
+_KPI_VALUE_WIDTH, _KPI_TARGET_WIDTH, _KPI_STATUS_WIDTH = 9.0, 11.0, 9.0
+_KPI_ALONE_WIDTH = 11.0  # a KPI without targets: its one column carries its name
+_KPI_NOTE = (
+    "Ghi chú: “≥”: đạt khi kết quả bằng hoặc cao hơn chỉ tiêu; “≤”: đạt khi bằng hoặc thấp "
+    "hơn; “—”: không đánh giá (không có chỉ tiêu hoặc không có số liệu); ô để trống: không "
+    "có số liệu.")
+#: The title of the "Chỉ tiêu" sheet's printed pages after the first.
+KPI_TITLE_CONTINUED = "KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU (tiếp theo)"
+
+
+@dataclass(frozen=True)
+class KpiColumns:
+    """How one KPI sits on the "Chỉ tiêu" sheet.
+
+    ``target`` is ``"none"`` when no unit has a target for it (one column, "Kết quả"),
+    ``"header"`` when every target is the same (two columns, "Kết quả" and "Đánh giá"; the
+    target, ``header_target``, is written under the KPI's name) and ``"column"`` when targets
+    differ between units (a "Chỉ tiêu" column between the two: under ``baseline_plus`` each
+    unit has its own).
+    """
+
+    kpi: str
+    target: Literal["none", "header", "column"]
+    header_target: str = ""
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return {"none": ("Kết quả",), "header": ("Kết quả", "Đánh giá"),
+                "column": ("Kết quả", "Chỉ tiêu", "Đánh giá")}[self.target]
+
+    @property
+    def widths(self) -> tuple[float, ...]:
+        return {"none": (_KPI_ALONE_WIDTH,),
+                "header": (_KPI_VALUE_WIDTH, _KPI_STATUS_WIDTH),
+                "column": (_KPI_VALUE_WIDTH, _KPI_TARGET_WIDTH, _KPI_STATUS_WIDTH)}[self.target]
+
+    @property
+    def label(self) -> str:
+        definition = KPIS[self.kpi]
+        label = definition.label
+        if definition.kind == "points" and not label.startswith("Điểm"):
+            label += " (điểm)"
+        return f"{label}\n{self.header_target}" if self.header_target else label
+
+
+def _rule_sign(rule: object) -> str:
+    """How a target reads: a minimum (and a baseline-plus, a minimum once computed) "≥ ",
+    a maximum "≤ ", anything else nothing."""
+    if is_missing(rule):
+        return ""
+    if rule == "max":
+        return "≤ "
+    if rule in ("min", "baseline_plus"):
+        return "≥ "
+    return ""
+
+
+def _target_format(fmt: str, rule: object) -> str:
+    """Show which way a target goes ("≥ 84,47%") while the cell stays a number."""
+    sign = _rule_sign(rule)
+    return f'"{sign}"{fmt}' if sign else fmt
+
+
+def _target_words(kpi: str, target: float, rule: object) -> str:
+    """"Chỉ tiêu: ≥ 98%" (decimals only where the target has them: "≥ 84,47%")."""
+    if KPIS[kpi].kind == "rate":
+        whole = abs(target * 100 - round(target * 100)) < 1e-9
+        text = format_percent(target, 0 if whole else 2)
+    else:
+        whole = abs(target - round(target)) < 1e-9
+        text = format_number(target, 0 if whole else 2)
+    return f"Chỉ tiêu: {_rule_sign(rule)}{text}"
+
+
+def kpi_sheet_columns(table: pd.DataFrame, kpis: Sequence[str], *,
+                      show_all_targets: bool = False) -> list[KpiColumns]:
+    """The column layout of the "Chỉ tiêu" sheet, KPI by KPI (see :class:`KpiColumns`);
+    ``show_all_targets`` gives every KPI its three columns, a fixed layout."""
+    plan = []
+    for kpi in kpis:
+        if show_all_targets:
+            plan.append(KpiColumns(kpi, "column"))
+            continue
+        rows = table[(table["kpi"] == kpi) & table["target"].notna()]
+        if rows.empty:
+            plan.append(KpiColumns(kpi, "none"))
+            continue
+        rules = rows["target_rule"] if "target_rule" in rows else pd.Series(None, rows.index)
+        distinct = {(round(float(t), 12), _rule_sign(r))
+                    for t, r in zip(rows["target"], rules, strict=True)}
+        if len(distinct) == 1:
+            words = _target_words(kpi, float(rows["target"].iloc[0]), rules.iloc[0])
+            plan.append(KpiColumns(kpi, "header", words))
+        else:
+            plan.append(KpiColumns(kpi, "column"))
+    return plan
+
+
+def _pages_of_columns(plan: Sequence[KpiColumns], capacity: float) -> list[list[KpiColumns]]:
+    """KPIs split into printed pages of at most ``capacity`` width each: a KPI group (a run
+    of KPIs of one :attr:`~briefkit.kpis.KpiDef.group`) starts a new page rather than being
+    split, unless it is wider than a page; a KPI's columns are never split."""
+    runs: list[list[KpiColumns]] = []
+    for columns in plan:
+        if runs and KPIS[runs[-1][-1].kpi].group == KPIS[columns.kpi].group:
+            runs[-1].append(columns)
+        else:
+            runs.append([columns])
+    pages: list[list[KpiColumns]] = [[]]
+    used = 0.0
+    for run in runs:
+        width = sum(sum(c.widths) for c in run)
+        if pages[-1] and used + width > capacity and width <= capacity:
+            pages.append([])
+            used = 0.0
+        for columns in run:
+            if pages[-1] and used + sum(columns.widths) > capacity:
+                pages.append([])
+                used = 0.0
+            pages[-1].append(columns)
+            used += sum(columns.widths)
+    return pages
 
 
 def _kpi_rows_in_order(table: pd.DataFrame) -> list[tuple[str, str, bool]]:
@@ -524,111 +730,133 @@ def _kpi_rows_in_order(table: pd.DataFrame) -> list[tuple[str, str, bool]]:
     return units + rollups
 
 
-def _target_format(fmt: str, rule: object) -> str:
-    """Show which way a target goes ("≥ 84,47%") while the cell stays a number."""
-    if rule == "max":
-        return f'"≤ "{fmt}'
-    if rule in ("min", "baseline_plus"):
-        return f'"≥ "{fmt}'
-    return fmt
+def _status_cell(ws: Worksheet, row: int, col: int, record: pd.Series | None,
+                 font: Font) -> None:
+    status = str(record["status"]) if record is not None else STATUS_NA
+    status_font, fill = font, None
+    if status == STATUS_MET:
+        status_font, fill = _FONT_MET, _FILL_MET
+    elif status == STATUS_NOT_MET:
+        status_font, fill = _FONT_NOT_MET, _FILL_NOT_MET
+    _put(ws, row, col, STATUS_TEXT.get(status, status), font=status_font, align=_CENTER,
+         fill=fill)
 
 
 def _kpi_sheet(ws: Worksheet, table: pd.DataFrame, period: Period, kpis: Sequence[str],
                show_all_targets: bool) -> None:
+    """One row per unit; per KPI its result, the target where it differs between units, and
+    the judgement in words; laid out as printed pages side by side (see the module notes)."""
     rows = _kpi_rows_in_order(table)
     indexed = table.set_index(["unit_id", "kpi"])
     has_rule = "target_rule" in table.columns
-    with_targets = {k for k in kpis if show_all_targets
-                    or table.loc[table["kpi"] == k, "target"].notna().any()}
-    value_width, target_width, status_width = 12.0, 12.0, 11.0
-    name_width = min(max([24.0, *(len(n) * 1.0 + 3 for _, n, _ in rows)]), 40.0)
+    name_width = min(max([24.0, *(len(n) * 1.0 + 3 for _, n, _ in rows)]), _KPI_NAME_WIDTH)
+    # pages are cut for the widest name column, so the layout depends on the KPIs alone
+    capacity = (_PRINT_WIDTH * 100 / MIN_PRINT_SCALE / _POINTS_PER_WIDTH
+                - _KPI_STT_WIDTH - _KPI_NAME_WIDTH)
+    plan = kpi_sheet_columns(table, kpis, show_all_targets=show_all_targets)
 
-    # column plan: (first column, kpi) and the total width
-    plan: list[tuple[int, str]] = []
-    col = 3
-    for kpi in kpis:
-        plan.append((col, kpi))
-        col += 3 if kpi in with_targets else 1
-    ncols = col - 1
+    # each printed page: its own STT and Đơn vị columns, then whole KPIs
+    pages: list[tuple[int, int, list[tuple[int, KpiColumns]]]] = []  # (first, last, KPIs)
+    widths: list[float] = []
+    for page in _pages_of_columns(plan, capacity):
+        start = len(widths) + 1
+        widths += [_KPI_STT_WIDTH, name_width]
+        placed = []
+        for columns in page:
+            placed.append((len(widths) + 1, columns))
+            widths += columns.widths
+        pages.append((start, len(widths), placed))
 
-    _merge(ws, 1, 1, 1, ncols, KPI_TITLE, font=_BOLD, align=_TITLE, border=False)
-    _merge(ws, 2, 1, 2, ncols, f"Kỳ báo cáo: {period.label()}", font=_ITALIC, align=_TITLE,
-           border=False)
-    total = 6 + name_width + sum((value_width + target_width + status_width)
-                                 if k in with_targets else value_width for k in kpis)
-    _fit_height(ws, 1, [(KPI_TITLE, total)], factor=1.45)
+    def span(first: int, last: int) -> float:
+        return sum(widths[first - 1:last])
 
-    top, sub = KPI_HEADER_ROW, KPI_HEADER_ROW + 1
-    _merge(ws, top, 1, sub, 1, "STT", fill=_FILL_HEADER)
-    _merge(ws, top, 2, sub, 2, "Đơn vị", fill=_FILL_HEADER)
-    group_lines, single_lines = 1, 1
-    for first, kpi in plan:
-        definition = KPIS[kpi]
-        label = definition.label + (" (điểm)" if definition.kind == "points" else "")
-        if kpi in with_targets:
-            _merge(ws, top, first, top, first + 2, label, fill=_FILL_HEADER)
-            for offset, header in enumerate(("Kết quả", "Chỉ tiêu", "Đánh giá")):
+    top, mid, sub = KPI_HEADER_ROW, KPI_HEADER_ROW + 1, KPI_HEADER_ROW + 2
+    note_row = KPI_FIRST_DATA_ROW + len(rows) + 1
+    title_lines, group_texts, label_lines = [], [], 1
+    for number, (start, end, placed) in enumerate(pages):
+        # title block: a page after the first is the table continued ("tiếp theo")
+        title = KPI_TITLE if number == 0 else KPI_TITLE_CONTINUED
+        _merge(ws, 1, start, 1, end, title, font=_BOLD, align=_TITLE, border=False)
+        _merge(ws, 2, start, 2, end, f"Kỳ báo cáo: {period.label()}", font=_ITALIC,
+               align=_TITLE, border=False)
+        title_lines.append((title, span(start, end)))
+
+        # headers: KPI groups, KPIs (with the target when it is one for all), their columns
+        _merge(ws, top, start, sub, start, "STT", fill=_FILL_HEADER)
+        _merge(ws, top, start + 1, sub, start + 1, "Đơn vị", fill=_FILL_HEADER)
+        groups: list[tuple[str, int, int]] = []
+        for first, columns in placed:
+            group, last = KPIS[columns.kpi].group, first + len(columns.widths) - 1
+            if groups and groups[-1][0] == group:
+                groups[-1] = (group, groups[-1][1], last)
+            else:
+                groups.append((group, first, last))
+        for group, first, last in groups:
+            text = KPI_GROUP_LABELS.get(group, _OTHER_GROUP_LABEL)
+            _merge(ws, top, first, top, last, text, fill=_FILL_HEADER)
+            group_texts.append((text, span(first, last)))
+        for first, columns in placed:
+            last = first + len(columns.widths) - 1
+            if columns.target == "none":  # one column: its label takes both rows
+                _merge(ws, mid, first, sub, first, columns.label, fill=_FILL_HEADER)
+                label_lines = max(label_lines, _lines(columns.label, span(first, last)) - 1)
+                continue
+            _merge(ws, mid, first, mid, last, columns.label, fill=_FILL_HEADER)
+            label_lines = max(label_lines, _lines(columns.label, span(first, last)))
+            for offset, header in enumerate(columns.headers):
                 _put(ws, sub, first + offset, header, font=_BOLD, align=_HEAD,
                      fill=_FILL_HEADER)
-            group_lines = max(group_lines,
-                              _lines(label, value_width + target_width + status_width))
-        else:
-            _merge(ws, top, first, sub, first, label, fill=_FILL_HEADER)
-            single_lines = max(single_lines, _lines(label, value_width))
-    # a label merged over both header rows gets their joint height; the lower row keeps one line
-    ws.row_dimensions[top].height = max(group_lines, single_lines - 1) * _LINE_HEIGHT
+        _merge(ws, note_row, start, note_row, end, _KPI_NOTE, font=_ITALIC, align=_LEFT,
+               border=False)
+    _fit_height(ws, 1, title_lines, factor=1.45)
+    ws.row_dimensions[3].height = _LINE_HEIGHT / 2  # a little air above the table
+    _fit_height(ws, top, group_texts)
+    ws.row_dimensions[mid].height = label_lines * _LINE_HEIGHT
+    _fit_height(ws, note_row, [(_KPI_NOTE, min(span(s, e) for s, e, _ in pages))])
 
-    row = KPI_FIRST_DATA_ROW
+    # body: units numbered 1, 2, …, roll-ups last in bold
     number = 0
-    for unit_id, name, rollup in rows:
+    for row, (unit_id, name, rollup) in enumerate(rows, start=KPI_FIRST_DATA_ROW):
         font = _BOLD if rollup else _FONT
-        if not rollup:
-            number += 1
-        _put(ws, row, 1, "" if rollup else str(number), font=font, align=_CENTER)
-        _put(ws, row, 2, name, font=font, align=_LEFT)
-        for first, kpi in plan:
-            fmt = FMT_POINTS if KPIS[kpi].kind == "points" else FMT_RATE
-            key = (unit_id, kpi)
-            found = key in indexed.index
-            record = indexed.loc[key] if found else None
-            value = record["value"] if record is not None else None
-            _put(ws, row, first, value, font=font, align=_RIGHT, fmt=fmt)
-            if kpi not in with_targets:
-                continue
-            target = record["target"] if record is not None else None
-            rule = record["target_rule"] if record is not None and has_rule else None
-            _put(ws, row, first + 1, target, font=font, align=_RIGHT,
-                 fmt=_target_format(fmt, rule))
-            status = str(record["status"]) if record is not None else STATUS_NA
-            text = STATUS_TEXT.get(status, status)
-            status_font, fill = font, None
-            if status == STATUS_MET:
-                status_font, fill = _FONT_MET, _FILL_MET
-            elif status == STATUS_NOT_MET:
-                status_font, fill = _FONT_NOT_MET, _FILL_NOT_MET
-            _put(ws, row, first + 2, text, font=status_font, align=_CENTER, fill=fill)
+        number += 0 if rollup else 1
+        for start, _, placed in pages:
+            _put(ws, row, start, "" if rollup else str(number), font=font, align=_CENTER)
+            _put(ws, row, start + 1, name, font=font, align=_LEFT)
+            for first, columns in placed:
+                fmt = FMT_POINTS if KPIS[columns.kpi].kind == "points" else FMT_RATE
+                key = (unit_id, columns.kpi)
+                record = indexed.loc[key] if key in indexed.index else None
+                value = record["value"] if record is not None else None
+                _put(ws, row, first, value, font=font, align=_RIGHT, fmt=fmt)
+                if columns.target == "column":
+                    target = record["target"] if record is not None else None
+                    rule = record["target_rule"] if record is not None and has_rule else None
+                    _put(ws, row, first + 1, target, font=font, align=_RIGHT,
+                         fmt=_target_format(fmt, rule))
+                if columns.target != "none":
+                    _status_cell(ws, row, first + len(columns.widths) - 1, record, font)
         _fit_height(ws, row, [(name, name_width)])
-        row += 1
 
-    note = ("Ghi chú: ô để trống là không có số liệu (đơn vị chưa báo cáo hoặc không phát sinh "
-            "hồ sơ); “—”: không có chỉ tiêu để đánh giá. Chỉ tiêu “≥”: kết quả đạt khi bằng "
-            "hoặc cao hơn; “≤”: đạt khi bằng hoặc thấp hơn.")
-    _merge(ws, row + 1, 1, row + 1, ncols, note, font=_ITALIC, align=_LEFT, border=False)
-    _fit_height(ws, row + 1, [(note, total)])
-
-    _width(ws, 1, 6)
-    _width(ws, 2, name_width)
-    for first, kpi in plan:
-        _width(ws, first, value_width)
-        if kpi in with_targets:
-            _width(ws, first + 1, target_width)
-            _width(ws, first + 2, status_width)
+    for col, width in enumerate(widths, start=1):
+        _width(ws, col, width)
     ws.freeze_panes = ws.cell(row=KPI_FIRST_DATA_ROW, column=3)
-    _print_setup(ws, f"{top}:{sub}")
+    # as large as the widest page allows; a table that fits on one page tall at the smallest
+    # scale is kept on one page tall
+    scales = [100.0, 100 * _PRINT_WIDTH / max(_print_width(widths[s - 1:e])
+                                              for s, e, _ in pages)]
+    tall = 100 * _PRINT_HEIGHT / _print_height(ws, note_row)
+    if tall >= MIN_PRINT_SCALE:
+        scales.append(tall)
+    _print_setup(ws, f"{top}:{sub}", scale=int(min(scales)),
+                 col_breaks=[end for _, end, _ in pages[:-1]])
 
 
 def _kpi_data_sheet(ws: Worksheet, table: pd.DataFrame) -> None:
-    """kpis.csv as a sheet: same columns, same rows, same order; numbers stay numbers."""
+    """kpis.csv as a sheet: same columns, same rows, same order; numbers stay numbers.
+
+    Machine data, not part of the printed annex: the last sheet, a grey tab, and a running
+    header saying so on every page should someone print it anyway (the cells themselves stay
+    exactly kpis.csv)."""
     frame = kpis_csv_frame(table)
     text_columns = {"unit_id", "unit_name", "period", "kpi", "status"}
     widths = {c: float(len(c)) for c in KPI_CSV_COLUMNS}
@@ -644,12 +872,16 @@ def _kpi_data_sheet(ws: Worksheet, table: pd.DataFrame) -> None:
             else:
                 _put(ws, row, col, value)
     for col, column in enumerate(KPI_CSV_COLUMNS, start=1):
-        width = widths[column] + 3 if column in text_columns else 14.0
+        width = widths[column] + 3 if column in text_columns else 12.0
         _width(ws, col, min(width, 45.0))
     ws.freeze_panes = "A2"
     last = get_column_letter(len(KPI_CSV_COLUMNS))
     ws.auto_filter.ref = f"A1:{last}{max(len(frame) + 1, 1)}"
+    ws.sheet_properties.tabColor = "808080"
     _print_setup(ws, "1:1")
+    ws.oddHeader.left.text = DATA_SHEET_NOTICE
+    ws.oddHeader.left.font = f"{FONT_NAME},Italic"
+    ws.oddHeader.left.size = 10
 
 
 # ---------------------------------------------------------------------------------- sheet 3
@@ -689,6 +921,12 @@ def _sources_sheet(ws: Worksheet, period: Period, provenance: Mapping[str, objec
         align = _LEFT if isinstance(value, str) or value is None else _RIGHT
         _put(ws, row, 2, value, align=align)
         _fit_height(ws, row, [(str(key), key_width), (str(value or ""), value_width)])
+    note = (f"Ghi chú: trang tính “{SHEET_KPI_DATA}” (trang tính cuối) là dữ liệu dạng máy "
+            "đọc, trùng khớp với tệp kpis.csv, dùng để đối chiếu và nhập vào phần mềm khác; "
+            "không thuộc phần phụ lục cần in.")
+    note_row = 4 + len(values) + 1
+    _merge(ws, note_row, 1, note_row, 2, note, font=_ITALIC, align=_LEFT, border=False)
+    _fit_height(ws, note_row, [(note, key_width + value_width)])
     _width(ws, 1, key_width)
     _width(ws, 2, value_width)
     ws.freeze_panes = "A4"
@@ -765,14 +1003,18 @@ __all__ = [
     "BIEU06_TITLE",
     "DEFAULT_KIND_LABELS",
     "FORMULA_TRIGGERS",
+    "KPI_GROUP_LABELS",
+    "MIN_PRINT_SCALE",
     "SHEET_BIEU06",
     "SHEET_KPI",
     "SHEET_KPI_DATA",
     "SHEET_SOURCES",
+    "KpiColumns",
     "bieu06_layout",
     "build_annex",
     "generated_at",
     "is_formula_like",
+    "kpi_sheet_columns",
     "neutral_text",
     "write_annex",
 ]

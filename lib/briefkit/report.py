@@ -47,6 +47,7 @@ from briefkit.kpis import (
     KpiDef,
     bieu06_frame,
 )
+from briefkit.labels import KIND_LABELS, kind_label
 
 #: The words of a judgement against a target, as the table prints them.
 STATUS_WORDS: dict[str, str] = {STATUS_MET: "Đạt", STATUS_NOT_MET: "Chưa đạt", STATUS_NA: MISSING}
@@ -57,14 +58,8 @@ NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 #: Document symbol used when a header gives a bare number ("BC" = báo cáo).
 DEFAULT_SYMBOL = "BC"
-#: Headings of group rows for unit kinds commonly found in the data; any other kind prints as
-#: written in units.csv (kinds are a free vocabulary).
-KIND_LABELS: dict[str, str] = {
-    "phong_ban": "Các phòng, ban chuyên môn",
-    "phuong_xa": "Các phường, xã, thị trấn",
-    "so_nganh": "Các sở, ban, ngành",
-    "quan_huyen": "Các quận, huyện",
-}
+# Headings of group rows by unit kind: briefkit.labels (KIND_LABELS, kind_label), shared with
+# the Excel annex; KIND_LABELS stays importable from here.
 #: How the two period conventions read in a provenance line.
 CONVENTION_LABELS: dict[str, str] = {
     "calendar": "kỳ theo lịch",
@@ -385,11 +380,11 @@ def bieu06_html(table: pd.DataFrame, *, title: str | None = None,
     Two-level header (Số hồ sơ nhận / đã / đang giải quyết over their columns), the column
     numbers (1)…(13) in the header so they repeat on every page, units grouped by kind under
     Roman-numbered group rows (kinds in the order they first appear), and the all-units
-    roll-up "*" as the totals row. Figures come from :func:`briefkit.kpis.bieu06_frame`, so the
+    roll-up "*" as the totals row. Group headings come from :func:`briefkit.labels.kind_label`
+    (``kind_labels`` overrides it). Figures come from :func:`briefkit.kpis.bieu06_frame`, so the
     form and kpis.csv cannot disagree. ``landscape`` puts the form on a turned page.
     """
     wide = bieu06_frame(table)
-    labels = {**KIND_LABELS, **(kind_labels or {})}
     numbers = [n for n, _, _, _ in BIEU06_COLUMNS]
 
     # header groups in form order, each spanning its columns
@@ -412,7 +407,7 @@ def bieu06_html(table: pd.DataFrame, *, title: str | None = None,
     body = []
     kinds = list(dict.fromkeys(units["kind"].astype(str)))
     for group_no, kind in enumerate(kinds, start=1):
-        label = labels.get(kind, kind)
+        label = kind_label(kind, kind_labels)
         body.append(f'<tr class="bk-group"><td class="bk-stt">{_e(to_roman(group_no))}</td>'
                     f'<td colspan="{len(numbers) + 1}">{_e(label)}</td></tr>')
         members = units[units["kind"].astype(str) == kind]
