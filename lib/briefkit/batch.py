@@ -206,41 +206,32 @@ class RunRequest:
     executor: str = "papermill"
 
 
-@dataclass
-class UnitResult:
-    """One unit's briefing. ``files`` are the published paths (absolute); ``detail`` the full
-    traceback of a failure (not in the manifest, which keeps the one-line ``error``)."""
+@dataclass(kw_only=True)
+class StepResult:
+    """A period-wide step (the overview, the annex); :class:`UnitResult` adds a unit's own
+    fields. ``files`` are the published paths (absolute); ``detail`` the full traceback of a
+    failure (not in the manifest, which keeps the one-line ``error``)."""
+
+    name: str
+    status: str
+    duration: float
+    error: str | None = None
+    detail: str | None = field(default=None, repr=False)
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == STATUS_OK
+
+
+@dataclass(kw_only=True)
+class UnitResult(StepResult):
+    """One unit's briefing."""
 
     unit_id: str
-    name: str
     slug: str
-    status: str
-    duration: float
     execute_s: float | None = None
     render_s: float | None = None
-    error: str | None = None
-    detail: str | None = field(default=None, repr=False)
-    files: list[Path] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.status == STATUS_OK
-
-
-@dataclass
-class StepResult:
-    """A period-wide step: the overview or the annex."""
-
-    name: str
-    status: str
-    duration: float
-    error: str | None = None
-    detail: str | None = field(default=None, repr=False)
-    files: list[Path] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.status == STATUS_OK
 
 
 @dataclass
@@ -652,8 +643,10 @@ def _run_units(plan: _Plan, staging: Path, publisher: _Publisher,
         bar.close()
     for unit_id, name in plan.units:  # an execute_many that lost a job
         if unit_id not in results:
-            results[unit_id] = UnitResult(unit_id, name, plan.slugs[unit_id], STATUS_FAILED,
-                                          0.0, error="the executor returned no outcome")
+            results[unit_id] = UnitResult(unit_id=unit_id, name=name,
+                                          slug=plan.slugs[unit_id], status=STATUS_FAILED,
+                                          duration=0.0,
+                                          error="the executor returned no outcome")
     return [results[unit_id] for unit_id, _ in plan.units]
 
 
@@ -685,9 +678,11 @@ def _finish_unit(plan: _Plan, job: Job, outcome: ExecutionOutcome, name: str,
             traceback.format_exc()
         files = [p for p in publisher.published if p.is_relative_to(dest) and p.is_file()]
     shutil.rmtree(work, ignore_errors=True)
-    return UnitResult(unit_id, name, slug, STATUS_OK if ok else STATUS_FAILED,
-                      outcome.duration + (render_s or 0.0), outcome.duration, render_s, error,
-                      detail, files)
+    return UnitResult(unit_id=unit_id, name=name, slug=slug,
+                      status=STATUS_OK if ok else STATUS_FAILED,
+                      duration=outcome.duration + (render_s or 0.0),
+                      execute_s=outcome.duration, render_s=render_s, error=error, detail=detail,
+                      files=files)
 
 
 def _run_overview(plan: _Plan, staging: Path, publisher: _Publisher,
@@ -729,8 +724,9 @@ def _run_overview(plan: _Plan, staging: Path, publisher: _Publisher,
             traceback.format_exc()
         files = [final for _, final in staged if final.is_file() and final.name not in
                  _OVERVIEW[1:]]
-    return StepResult("overview", STATUS_OK if ok else STATUS_FAILED,
-                      outcome.duration + render_s, error, detail, files)
+    return StepResult(name="overview", status=STATUS_OK if ok else STATUS_FAILED,
+                      duration=outcome.duration + render_s, error=error, detail=detail,
+                      files=files)
 
 
 def _run_annex(plan: _Plan, staging: Path, publisher: _Publisher,
@@ -753,8 +749,9 @@ def _run_annex(plan: _Plan, staging: Path, publisher: _Publisher,
     except OSError as exc:
         error, detail, files = f"publish: {type(exc).__name__}: {exc}", \
             traceback.format_exc(), []
-    return StepResult("annex", STATUS_OK if error is None else STATUS_FAILED,
-                      time.perf_counter() - start, error, detail, files)
+    return StepResult(name="annex", status=STATUS_OK if error is None else STATUS_FAILED,
+                      duration=time.perf_counter() - start, error=error, detail=detail,
+                      files=files)
 
 
 def _relative_files(files: Iterable[Path], folder: Path) -> list[str]:
