@@ -117,3 +117,14 @@ def test_validate_clean_folder(folder: Path) -> None:
 def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.output.startswith("briefkit ")
+
+
+def test_same_inputs_same_kpis_csv(folder: Path, tmp_path: Path) -> None:
+    outputs = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        result = runner.invoke(app, ["kpis", "--data", str(folder), "--period", "2022H1",
+                                     "--out", str(out), "--quiet"])
+        assert result.exit_code == 0, result.output
+        outputs.append((out / "2022H1" / "kpis.csv").read_bytes())
+    assert outputs[0] == outputs[1]
