@@ -318,6 +318,12 @@ def _dossier_indicators(dossiers: pd.DataFrame, online_level: pd.Series,
     })
 
 
+def _online_levels(ds: Dataset, dossiers: pd.DataFrame) -> pd.Series:
+    """Each dossier's procedure online level (2, 3, 4), aligned with ``dossiers``."""
+    levels = ds.procedures.set_index("procedure_id")["online_level"]
+    return dossiers["procedure_id"].map(levels).astype("float")
+
+
 def unit_catalogue(units: pd.DataFrame, procedures: pd.DataFrame) -> pd.DataFrame:
     """The (unit_id, procedure_id, online_level) pairs a unit offers: procedures of its level,
     narrowed to its ``fields`` (lĩnh vực, ``;``-separated) where it has any."""
@@ -434,15 +440,15 @@ def _aggregate_counts(ds: Dataset, period: Period, units: Iterable[str]) -> pd.D
     return frame
 
 
-def unit_counts(ds: Dataset, period: Period) -> pd.DataFrame:
+def unit_counts(ds: Dataset, period: Period, *, catalogue: pd.DataFrame | None = None,
+                online_pairs: pd.DataFrame | None = None) -> pd.DataFrame:
     """Base counts (:data:`BASE_COUNTS`) per unit for a period, indexed by unit_id in the
     order of units.csv. Counts are floats so that unknown can be NaN (an aggregate-only
-    unit that did not report the period, or a count its form does not carry)."""
+    unit that did not report the period, or a count its form does not carry).
+    ``catalogue`` and ``online_pairs`` save recomputing what the caller already has."""
     unit_ids = ds.units["unit_id"].astype(str)
     dossiers = ds.dossiers
-    online_level = dossiers["procedure_id"].map(
-        ds.procedures.set_index("procedure_id")["online_level"]).astype("float")
-    indicators = _dossier_indicators(dossiers, online_level, period)
+    indicators = _dossier_indicators(dossiers, _online_levels(ds, dossiers), period)
     counts = (indicators.groupby("unit_id", sort=False).sum()
               .reindex(unit_ids, fill_value=0).astype(float))
 
@@ -472,8 +478,8 @@ def unit_counts(ds: Dataset, period: Period) -> pd.DataFrame:
     counts["resolved_in_time"] = counts["resolved_early"] + counts["resolved_on_time"]
     counts["handled_in_time_766"] = counts["resolved_in_time"] + counts["pending_in_time"]
 
-    catalogue = _catalogue(ds)
-    online_pairs = _online_pairs(dossiers, period)
+    catalogue = _catalogue(ds) if catalogue is None else catalogue
+    online_pairs = _online_pairs(dossiers, period) if online_pairs is None else online_pairs
     coverage = _coverage_counts(catalogue, online_pairs, pd.Series(unit_ids.values,
                                                                     index=unit_ids.values))
     coverage = coverage.reindex(unit_ids, fill_value=0).astype(float)
@@ -539,15 +545,13 @@ def _kpi_rows(counts: pd.DataFrame, weights: Mapping[str, ScoreRule]) -> pd.Data
     return pd.concat(frames, ignore_index=True)
 
 
-def _rollup_rows(ds: Dataset, period: Period, counts: pd.DataFrame,
-                 weights: Mapping[str, ScoreRule]) -> pd.DataFrame:
+def _rollup_rows(ds: Dataset, counts: pd.DataFrame, catalogue: pd.DataFrame,
+                 online_pairs: pd.DataFrame, weights: Mapping[str, ScoreRule]) -> pd.DataFrame:
     """Roll-ups add the members' numerators and denominators over the members that report
     both (an unreported member is left out of both, never counted as zero); the coverage KPIs
     count distinct procedures of the members' catalogues instead."""
     groups = rollup_groups(ds.units)
     group_of = {u: g for g, members in groups.items() if g != ROLLUP_ALL for u in members}
-    catalogue = _catalogue(ds)
-    online_pairs = _online_pairs(ds.dossiers, period)
     everyone = pd.Series(ROLLUP_ALL, index=counts.index)
 
     def coverage_of(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -617,8 +621,11 @@ def compute_kpis(ds: Dataset, period: Period, targets: Targets | None = None, *,
 
 
 def _raw_table(ds: Dataset, period: Period, weights: Mapping[str, ScoreRule]) -> pd.DataFrame:
-    counts = unit_counts(ds, period)
-    table = pd.concat([_kpi_rows(counts, weights), _rollup_rows(ds, period, counts, weights)],
+    catalogue = _catalogue(ds)
+    online_pairs = _online_pairs(ds.dossiers, period)
+    counts = unit_counts(ds, period, catalogue=catalogue, online_pairs=online_pairs)
+    table = pd.concat([_kpi_rows(counts, weights),
+                       _rollup_rows(ds, counts, catalogue, online_pairs, weights)],
                       ignore_index=True)
     units = ds.units.set_index(ds.units["unit_id"].astype(str))
     names = {**units["name"].astype(str).to_dict(), **ROLLUP_NAMES}
@@ -686,9 +693,7 @@ def late_without_apology(ds: Dataset, period: Period, unit_id: str | None = None
     dossiers = ds.dossiers
     if unit_id is not None:
         dossiers = dossiers[dossiers["unit_id"] == unit_id]
-    online_level = dossiers["procedure_id"].map(
-        ds.procedures.set_index("procedure_id")["online_level"]).astype("float")
-    flags = _dossier_indicators(dossiers, online_level, period)
+    flags = _dossier_indicators(dossiers, _online_levels(ds, dossiers), period)
     late = flags["resolved_late"].to_numpy() & ~flags["apology_sent"].to_numpy()
     listing = dossiers.loc[late, ["dossier_id", "unit_id", "procedure_id", "due_at",
                                   "resolved_at"]].copy()

@@ -40,18 +40,21 @@ def _shown(kpi: KpiDef, value: float) -> float:
     return round_half_up(value, 0)
 
 
+def _amount_text(kpi: KpiDef, gap: float) -> str:
+    """The size of a difference of two shown figures, in the KPI's unit, without sign."""
+    if kpi.kind == "rate":
+        return format_points(gap / 100, PERCENT_DECIMALS) + " điểm phần trăm"
+    if kpi.kind == "points":
+        return format_number(abs(gap), 2) + " điểm"
+    return format_number(abs(gap)) + " " + kpi.noun
+
+
 def _gap_text(kpi: KpiDef, value: float, target: float) -> str:
     gap = _shown(kpi, value) - _shown(kpi, target)
     if gap == 0:
         return ""
     word = "cao hơn" if gap > 0 else "thấp hơn"
-    if kpi.kind == "rate":
-        amount = format_points(gap / 100, PERCENT_DECIMALS) + " điểm phần trăm"
-    elif kpi.kind == "points":
-        amount = format_number(abs(gap), 2) + " điểm"
-    else:
-        amount = format_number(abs(gap)) + " " + kpi.noun
-    return f"{word} {amount}"
+    return f"{word} {_amount_text(kpi, gap)}"
 
 
 def _value_text(kpi: KpiDef, row: pd.Series, with_counts: bool) -> str:
@@ -113,13 +116,7 @@ def _change_text(kpi: KpiDef, row: pd.Series, period: Period) -> str:
     if gap == 0:
         return f", bằng cùng kỳ {last}"
     word = "tăng" if gap > 0 else "giảm"
-    if kpi.kind == "rate":
-        amount = format_points(gap / 100, PERCENT_DECIMALS) + " điểm phần trăm"
-    elif kpi.kind == "points":
-        amount = format_number(abs(gap), 2) + " điểm"
-    else:
-        amount = format_number(abs(gap)) + " " + kpi.noun
-    return f", {word} {amount} so với cùng kỳ {last}"
+    return f", {word} {_amount_text(kpi, gap)} so với cùng kỳ {last}"
 
 
 @dataclass(frozen=True)
