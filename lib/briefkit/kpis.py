@@ -341,13 +341,18 @@ def unit_catalogue(units: pd.DataFrame, procedures: pd.DataFrame) -> pd.DataFram
     return pairs.drop_duplicates(["unit_id", "procedure_id"]).reset_index(drop=True)
 
 
+def _unit_ids(frame: pd.DataFrame) -> set[str]:
+    """The distinct unit ids of a frame (unique first: 100k rows, a few dozen units)."""
+    return {str(u) for u in frame["unit_id"].unique()}
+
+
 def container_units(ds: Dataset) -> set[str]:
     """Units that only group others: someone's parent, with no dossier and no aggregate row of
     their own (a district People's Committee above its departments). They resolve nothing, so
     they offer no catalogue to judge; their counts are zeros, their rates not applicable."""
     parents = set(ds.units["parent_id"].dropna().astype(str)) if "parent_id" in ds.units \
         else set()
-    active = set(ds.dossiers["unit_id"].astype(str)) | set(ds.aggregates["unit_id"].astype(str))
+    active = _unit_ids(ds.dossiers) | _unit_ids(ds.aggregates)
     return parents - active
 
 
@@ -461,13 +466,13 @@ def unit_counts(ds: Dataset, period: Period, *, catalogue: pd.DataFrame | None =
     # warns). A unit known only from rows that do not cover the period is unknown, not zero.
     in_play = counts[["received_online", "received_direct", "received_postal",
                       "carried_over"]].sum(axis=1)
-    reporting = set(ds.aggregates["unit_id"].astype(str))
+    reporting = _unit_ids(ds.aggregates)
     candidates = [u for u in unit_ids if u in reporting and in_play[u] == 0]
     from_aggregates: list[str] = []
     if candidates:
         from_agg = _aggregate_counts(ds, period, candidates)
         from_aggregates = list(from_agg.index)
-        with_dossiers = set(dossiers["unit_id"].astype(str))
+        with_dossiers = _unit_ids(dossiers)
         unknown = [u for u in candidates if u not in with_dossiers and u not in from_agg.index]
         counts.loc[unknown + from_aggregates, :] = np.nan
         if from_aggregates:
