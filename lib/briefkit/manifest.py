@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 
 from briefkit import __version__
+from briefkit.clock import LOCAL_TZ, local_now
 from briefkit.iorw import atomic_write_text, sha256_file
 from briefkit.periods import Period
 
@@ -48,18 +49,6 @@ __all__ = [
 MANIFEST_NAME = "manifest.json"
 #: Bumped when a key changes meaning or disappears (adding keys does not bump it).
 MANIFEST_VERSION = 1
-
-try:
-    from zoneinfo import ZoneInfo
-
-    LOCAL_TZ: _dt.tzinfo = ZoneInfo("Asia/Ho_Chi_Minh")
-except Exception:  # no tz database: Vietnam has kept UTC+7 without DST since 1975
-    LOCAL_TZ = _dt.timezone(_dt.timedelta(hours=7), "ICT")
-
-
-def local_now() -> _dt.datetime:
-    """Now, in Vietnamese time, to the second."""
-    return _dt.datetime.now(LOCAL_TZ).replace(microsecond=0)
 
 
 def _iso(moment: _dt.datetime) -> str:
