@@ -1,7 +1,10 @@
 """What a briefing notebook needs, built from its parameters in one call.
 
 The notebooks stay thin: ``b = briefing.prepare(**parameters)`` then display blocks. Everything
-here reads the KPI table, so the briefing, kpis.csv and the annex always show the same figures.
+here reads the prepared bundle (:mod:`briefkit.bundle`), so the briefing, kpis.csv and the
+annex always show the same figures. In a batch the notebook receives its slice of the bundle
+(the ``bundle`` parameter: a folder) and loads it in milliseconds; opened by hand, without a
+bundle, it builds the bundle on the fly and takes the same slice — the same code path.
 """
 
 from __future__ import annotations
@@ -11,15 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
-from briefkit.data import Dataset
-from briefkit.kpis import KPIS, STATUS_NOT_MET, kpi_history, late_without_apology
+from briefkit.bundle import PEER_KPIS, Bundle, build_bundle, load_bundle
+from briefkit.bundle import load_header as load_header
+from briefkit.kpis import KPIS, STATUS_NOT_MET
 from briefkit.narrative import below_target_sentence, kpi_sentence
 from briefkit.periods import Period
-from briefkit.pipeline import KpiRequest, compute_request
 from briefkit.problems import InputError, Problem
-from briefkit.targets import Targets
 
 # The KPIs a unit briefing reports, in the order a directive discusses them.
 UNIT_KPIS = [
@@ -29,6 +30,8 @@ UNIT_KPIS = [
     "online_received_l4", "l3_procedures_with_online", "l4_procedures_with_online",
     "documents_signed_rate", "index766_progress", "index766_online",
 ]
+#: The KPI of the unit briefing's trend and peer charts (its slice holds the peers' rows).
+PEER_KPI = PEER_KPIS[0]
 # The KPIs whose shortfalls the overview names unit by unit.
 FOLLOW_UP_KPIS = ["online_rate", "on_time_rate", "late_apology_rate", "pending_overdue",
                   "l3_procedures_with_online", "l4_procedures_with_online"]
@@ -39,14 +42,21 @@ HEATMAP_KPIS = ["online_rate", "on_time_rate", "late_apology_rate", "pending_ove
 
 @dataclass
 class Briefing:
+    """The prepared data a notebook displays (see :class:`briefkit.bundle.Bundle`)."""
+
     period: Period
-    dataset: Dataset
     table: pd.DataFrame
     history: pd.DataFrame
+    late: pd.DataFrame
     header: dict[str, Any]
     provenance: dict[str, Any]
-    targets: Targets | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
+    unit_id: str | None = None
+
+    @classmethod
+    def from_bundle(cls, bundle: Bundle) -> Briefing:
+        return cls(bundle.period, bundle.table, bundle.history, bundle.late, bundle.header,
+                   bundle.provenance, bundle.parameters, bundle.unit_id)
 
     def unit_name(self, unit_id: str) -> str:
         rows = self.table.loc[self.table["unit_id"] == unit_id, "unit_name"]
@@ -59,37 +69,34 @@ class Briefing:
         return rows.iloc[0]
 
 
-def load_header(path: str | Path | None) -> dict[str, Any]:
-    """The Decree-30 header settings (parent body, issuing body, number, place, date)."""
-    if not path:
-        return {}
-    return dict(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
-
-
 def prepare(data_dir: str | Path, period: str, *, convention: str = "calendar",
             targets_file: str | Path | None = None, header_file: str | Path | None = None,
-            index766_file: str | Path | None = None, history_periods: int = 8,
+            index766_file: str | Path | None = None, unit_id: str | None = None,
+            bundle: str | Path | None = None, history_periods: int = 8,
             **extra: Any) -> Briefing:
-    """Load, validate and compute everything a briefing shows. Raises InputError on bad input
-    (the notebook stops at its first cell with the list of problems)."""
-    from briefkit.manifest import provenance
-
-    request = KpiRequest(data_dir, period, convention, targets_file, index766_file)
+    """Everything a briefing shows: from ``bundle`` (a prepared slice's folder, what the batch
+    passes) when given, else built from the files now. ``unit_id``: the unit's slice (None:
+    the whole period, what the overview shows). Raises InputError on bad input (the notebook
+    stops at its first cell with the list of problems)."""
+    if bundle:
+        return Briefing.from_bundle(load_bundle(bundle))
     if not Path(data_dir).exists() and Path(data_dir).name == "demo":
         # An analyst opening a notebook before the first `make demo`: say how to get the data.
         raise InputError([Problem(str(data_dir), "the demo data has not been generated yet: "
                                   f"run `make demo` or `briefkit demo-data --out {data_dir}`",
                                   rule="missing_folder")])
-    result = compute_request(request)
-    history = kpi_history(result.dataset, result.period, history_periods, result.targets)
-    parameters = {"data_dir": str(data_dir), "period": period, "convention": convention,
-                  "targets_file": str(targets_file) if targets_file else None,
-                  "header_file": str(header_file) if header_file else None,
-                  "index766_file": str(index766_file) if index766_file else None,
-                  **{k: v for k, v in extra.items() if isinstance(v, str | int | float | None)}}
-    return Briefing(result.period, result.dataset, result.table, history,
-                    load_header(header_file), provenance(result.dataset, result.period, parameters),
-                    result.targets, parameters)
+    try:
+        full = build_bundle(data_dir, period, convention=convention, targets_file=targets_file,
+                            header_file=header_file, index766_file=index766_file,
+                            history_periods=history_periods)
+    except ValueError as exc:  # a bad period or weights file: InputError passes through
+        raise InputError([Problem(str(data_dir), str(exc))]) from exc
+    if unit_id is None:
+        return Briefing.from_bundle(full)
+    try:
+        return Briefing.from_bundle(full.unit_slice(str(unit_id)))
+    except KeyError as exc:
+        raise InputError([Problem("unit_id", str(exc.args[0]), rule="unknown_unit")]) from None
 
 
 def unit_sentences(b: Briefing, unit_id: str) -> list[str]:
@@ -140,7 +147,10 @@ def recommendations(b: Briefing, unit_id: str | None = None) -> list[str]:
 
 
 def late_without_apology_list(b: Briefing, unit_id: str | None = None) -> pd.DataFrame:
-    return late_without_apology(b.dataset, b.period, unit_id)
+    """The late dossiers without an apology letter (of ``unit_id``, or all), most days late
+    first, as :func:`briefkit.kpis.late_without_apology` lists them."""
+    late = b.late if unit_id is None else b.late[b.late["unit_id"] == str(unit_id)]
+    return late.reset_index(drop=True)
 
 
 LATE_LIST_COLUMNS = {"dossier_id": "Mã hồ sơ", "procedure_name": "Thủ tục hành chính",

@@ -20,6 +20,13 @@ The contract every executor keeps (the batch relies on it):
 * Parameters arrive in the notebook with their Python types: ``"007"`` stays the string
   ``"007"``. (That is why nothing here goes through papermill's command line, whose ``-p``
   turns ``007`` into the integer 7.)
+* The notebook runs with ``output``'s folder as its working directory: that is where the
+  batch puts the job's prepared bundle and where extra files go, so the parameters are
+  relative paths and the executed notebook does not depend on which folder a worker used.
+* The executed notebook is **reproducible**: :func:`normalise_notebook` blanks the wall-clock
+  times papermill and nbclient record, names its ``output_path`` by file name only and gives
+  cells added during execution (the injected parameters, the error marker) fixed ids, so the
+  same inputs give the same bytes in any process.
 
 An executor that can run many notebooks at once also implements :class:`BatchExecutor`
 (``execute_many``); :func:`run_jobs` uses it when present and falls back to calling
@@ -46,10 +53,12 @@ __all__ = [
     "BatchExecutor",
     "ExecutionOutcome",
     "Executor",
+    "InProcessExecutor",
     "Job",
     "PapermillExecutor",
     "available_executors",
     "get_executor",
+    "normalise_notebook",
     "register_executor",
     "run_jobs",
 ]
@@ -244,21 +253,67 @@ def _write_failure_notebook(notebook: Path, target: Path, parameters: Mapping[st
     nbformat.write(nb, target)
 
 
+_VOLATILE = ("start_time", "end_time", "duration")
+
+
+def normalise_notebook(nb: Any, source_ids: Iterable[str] = (), *,
+                       output_name: str | None = None) -> Any:
+    """Make an executed notebook a function of its inputs (see the module docstring): the
+    times papermill records become None, nbclient's per-cell ``execution`` timings go, the
+    ``output_path`` is the file name only, and cells whose id is not among ``source_ids``
+    (added during execution) get ``briefkit-<index>``. Returns ``nb`` (changed in place)."""
+    keep = set(source_ids)
+    pm = nb.metadata.get("papermill")
+    if isinstance(pm, dict):
+        for key in _VOLATILE:
+            if key in pm:
+                pm[key] = None
+        if output_name is not None:
+            pm["output_path"] = output_name
+    for index, cell in enumerate(nb.cells):
+        cell.metadata.pop("execution", None)
+        cpm = cell.metadata.get("papermill")
+        if isinstance(cpm, dict):
+            for key in _VOLATILE:
+                if key in cpm:
+                    cpm[key] = None
+        if "id" in cell and cell["id"] not in keep:
+            cell["id"] = f"briefkit-{index}"
+    return nb
+
+
+def _write_normalised(path: Path, source_ids: set[str], output_name: str) -> None:
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    normalise_notebook(nb, source_ids, output_name=output_name)
+    path.write_text(nbformat.writes(nb), encoding="utf-8")
+
+
+def _source_ids(notebook: Path) -> set[str]:
+    import json
+
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+        return {str(c["id"]) for c in cells if isinstance(c, dict) and "id" in c}
+    except (OSError, ValueError, AttributeError):
+        return set()
+
+
 class PapermillExecutor:
     """One fresh kernel per notebook through papermill's Python API.
 
     ``kernel_name="python3"`` (the default) runs the interpreter that runs briefkit, whatever
-    kernel specs are installed (see :func:`_current_interpreter_kernel_manager`); any other
-    name is resolved by Jupyter as usual. The kernel's working directory is the notebook's
-    folder, as when a person opens it, so relative imports and resources resolve the same way.
-    ``execution_timeout`` (seconds per cell, None = no limit) keeps a stuck cell from
-    stalling the whole batch. ``quiet_kernel`` keeps the kernel process's own logs off the
-    terminal (they are attached to a failure's ``detail``). Other keyword arguments go to
-    papermill's engine (e.g. ``km=`` a running kernel manager — what a warm-kernel executor
-    builds on).
+    kernel specs are installed (see :func:`_kernel_manager_class`); any other name is
+    resolved by Jupyter as usual. ``execution_timeout`` (seconds per cell, None = no limit)
+    keeps a stuck cell from stalling the whole batch. ``quiet_kernel`` keeps the kernel
+    process's own logs off the terminal (they are attached to a failure's ``detail``). Other
+    keyword arguments go to papermill's engine.
     """
 
     name = "papermill"
+    #: papermill's engine name (None: its default, nbclient with a kernel).
+    engine_name: str | None = None
 
     def __init__(self, kernel_name: str = NATIVE_KERNEL, *,
                  execution_timeout: float | None = None, start_timeout: float = 60,
@@ -270,26 +325,31 @@ class PapermillExecutor:
         self.engine_kwargs = engine_kwargs
 
     def __repr__(self) -> str:
-        return f"PapermillExecutor(kernel_name={self.kernel_name!r})"
+        return f"{type(self).__name__}(kernel_name={self.kernel_name!r})"
+
+    def _engine_kwargs(self, log: IO[bytes]) -> dict[str, Any]:
+        kwargs = dict(self.engine_kwargs)
+        if self.execution_timeout is not None:
+            kwargs.setdefault("execution_timeout", self.execution_timeout)
+        kwargs.setdefault("kernel_manager_class", _kernel_manager_class(
+            self.kernel_name == NATIVE_KERNEL, log if self.quiet_kernel else None))
+        return kwargs
 
     def execute(self, notebook: Path, output: Path,
                 parameters: Mapping[str, Any]) -> ExecutionOutcome:
         import papermill
 
         notebook, output = Path(notebook).resolve(), Path(output)
-        kwargs = dict(self.engine_kwargs)
-        if self.execution_timeout is not None:
-            kwargs.setdefault("execution_timeout", self.execution_timeout)
         start = time.perf_counter()
         error = detail = None
         with _temporary_notebook(output) as tmp, tempfile.TemporaryFile() as log:
-            kwargs.setdefault("kernel_manager_class", _kernel_manager_class(
-                self.kernel_name == NATIVE_KERNEL, log if self.quiet_kernel else None))
             try:
                 papermill.execute_notebook(
                     str(notebook), str(tmp), parameters=dict(parameters),
                     kernel_name=self.kernel_name, progress_bar=False, log_output=False,
-                    start_timeout=self.start_timeout, cwd=str(notebook.parent), **kwargs)
+                    start_timeout=self.start_timeout, cwd=str(output.parent.resolve()),
+                    engine_name=self.engine_name, request_save_on_cell_execute=False,
+                    **self._engine_kwargs(log))
             except Exception as exc:  # the notebook's failure is an outcome, not a crash
                 error, detail = _error_summary(exc)
                 detail = _with_kernel_log(detail, log)
@@ -297,9 +357,35 @@ class PapermillExecutor:
                 _write_failure_notebook(notebook, tmp, parameters,
                                         error or "the engine wrote no notebook")
                 error = error or "the engine wrote no notebook"
+            else:
+                _write_normalised(tmp, _source_ids(notebook), output.name)
             os.replace(tmp, output)
         return ExecutionOutcome(error is None, output, time.perf_counter() - start,
                                 error, detail)
+
+
+class InProcessExecutor(PapermillExecutor):
+    """Notebooks run in this process on a warm IPython shell (:mod:`briefkit.inprocess`),
+    through papermill with the ``briefkit`` engine: papermill's parameters, injected cell,
+    metadata and error handling, without a kernel to start or messages to exchange. Meant
+    for worker processes (:mod:`briefkit.workers`), which isolate the batch from a notebook
+    that crashes its interpreter. ``execution_timeout`` is enforced by the worker pool (a
+    cell cannot be interrupted in-process)."""
+
+    name = "inprocess"
+    engine_name = "briefkit"
+
+    def __init__(self, kernel_name: str = NATIVE_KERNEL, **options: Any) -> None:
+        super().__init__(kernel_name, **options)
+        from papermill.engines import papermill_engines
+
+        from briefkit.inprocess import InProcessEngine
+
+        if papermill_engines._engines.get(self.engine_name) is not InProcessEngine:
+            papermill_engines.register(self.engine_name, InProcessEngine)
+
+    def _engine_kwargs(self, log: IO[bytes]) -> dict[str, Any]:
+        return dict(self.engine_kwargs)
 
 
 # ------------------------------------------------------------------------------ registry
@@ -308,7 +394,8 @@ ExecutorFactory = Callable[..., Executor]
 
 #: Built-in executors by name. Plug-ins come from the ``briefkit.executors`` entry points and
 #: cannot shadow a built-in (a package cannot silently change what ``papermill`` means).
-EXECUTORS: dict[str, ExecutorFactory] = {"papermill": PapermillExecutor}
+EXECUTORS: dict[str, ExecutorFactory] = {"inprocess": InProcessExecutor,
+                                          "papermill": PapermillExecutor}
 
 
 def register_executor(name: str, factory: ExecutorFactory) -> None:

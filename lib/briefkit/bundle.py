@@ -1,0 +1,228 @@
+"""The prepared bundle: everything the briefings of one period show, computed once.
+
+Data flows one way: files → validated frames → **prepared bundle** → notebooks. A run loads
+and validates the data, computes the period's KPI table, the history of every unit (one pass
+over the periods), the late dossiers without an apology letter, and reads the targets, the
+Decision-766 weights and the header, once (:func:`build_bundle`). Each notebook then gets its
+**slice** (:meth:`Bundle.unit_slice`: the rows its briefing reads, nothing else) and loads it in
+milliseconds instead of recomputing everything.
+
+A slice travels as a few files (:meth:`Bundle.to_files`: ``table.parquet``,
+``history.parquet``, ``late.parquet`` and ``bundle.json``), so it can be written into a worker's
+folder or shipped to a Dask worker on another machine; :func:`load_bundle` reads it back
+identically (a test checks every frame round-trips exactly). Its **fingerprint** (sha256 of
+those files) names exactly what the briefing was computed from: the batch rebuilds a unit only
+when its fingerprint, notebook, settings or briefkit version change, and a unit briefing's
+provenance carries its slice's fingerprint, so a change in another unit's dossiers changes
+neither the bytes nor the provenance of this unit's documents.
+
+An analyst who opens a notebook by hand passes no bundle: :func:`briefkit.briefing.prepare`
+builds the bundle on the fly and takes the same slice, so the figures come from the same code.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import io
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from briefkit import __version__
+from briefkit.data import Dataset, load_dataset
+from briefkit.kpis import kpi_history, late_without_apology, load_index766_weights
+from briefkit.periods import Period, parse_period
+
+__all__ = [
+    "BUNDLE_FILES",
+    "BUNDLE_VERSION",
+    "PEER_KPIS",
+    "Bundle",
+    "build_bundle",
+    "load_bundle",
+    "load_header",
+]
+
+#: Bumped when the files of a bundle change meaning.
+BUNDLE_VERSION = 1
+#: The files of a bundle, in the order they are hashed.
+BUNDLE_FILES = ("bundle.json", "table.parquet", "history.parquet", "late.parquet")
+#: The KPIs a unit briefing compares with the units of its kind (its peer chart): the only
+#: rows of other units a unit's slice holds.
+PEER_KPIS = ("online_rate",)
+_FRAMES = ("table", "history", "late")
+
+
+def load_header(path: str | Path | None) -> dict[str, Any]:
+    """The document settings (Decree-30 header: parent body, issuing body, number, place,
+    date) from a YAML file; ``{}`` without one."""
+    import yaml
+
+    if not path:
+        return {}
+    return dict(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
+
+
+@dataclass
+class Bundle:
+    """The prepared data of a period (or one unit's slice of it, ``unit_id`` set).
+
+    ``table``: the KPI table (:func:`briefkit.kpis.compute_kpis`); ``history``: the stacked
+    tables of the trailing periods (:func:`briefkit.kpis.kpi_history`); ``late``: the late
+    dossiers without an apology letter (:func:`briefkit.kpis.late_without_apology`);
+    ``header``: the document settings; ``provenance``: what the documents say about their
+    origin (:func:`briefkit.manifest.provenance`); ``parameters``: the notebook parameters it
+    was built from (text, for the record).
+    """
+
+    period: Period
+    table: pd.DataFrame
+    history: pd.DataFrame
+    late: pd.DataFrame
+    header: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    unit_id: str | None = None
+
+    # ------------------------------------------------------------------ slices
+
+    def unit_slice(self, unit_id: str) -> Bundle:
+        """What the briefing of ``unit_id`` reads: its own rows of the KPI table, the rows of
+        the units of its kind for :data:`PEER_KPIS`, its own history and late dossiers.
+
+        Its provenance names the slice's own fingerprint (``data_sha256``) instead of the
+        whole data folder's, and drops the per-file hashes: both change with any unit's data,
+        and the document must change only when its own figures do. The manifest records the
+        run's data fingerprint beside every unit's slice fingerprint.
+        """
+        unit_id = str(unit_id)
+        table = self.table
+        own = table["unit_id"] == unit_id
+        if not own.any():
+            raise KeyError(f"unit {unit_id!r} is not in units.csv")
+        kind = table.loc[own, "kind"].iloc[0]
+        peers = (table["kpi"].isin(PEER_KPIS) & (table["kind"] == kind)
+                 & ~table["is_rollup"].astype(bool))
+        provenance = {k: v for k, v in self.provenance.items()
+                      if k not in ("data_sha256", "data_files")}
+        part = replace(self, unit_id=unit_id,
+                       table=table[own | peers].reset_index(drop=True),
+                       history=self.history[self.history["unit_id"] == unit_id]
+                       .reset_index(drop=True),
+                       late=self.late[self.late["unit_id"] == unit_id].reset_index(drop=True),
+                       provenance=provenance,
+                       parameters={**self.parameters, "unit_id": unit_id})
+        part.provenance = {**provenance, "data_sha256": part.fingerprint(provenance=False)}
+        return part
+
+    # ------------------------------------------------------------------ files
+
+    def _meta(self, *, provenance: bool = True) -> dict[str, Any]:
+        from briefkit.manifest import jsonable
+
+        meta: dict[str, Any] = {
+            "bundle_version": BUNDLE_VERSION, "briefkit": __version__,
+            "period": self.period.spec, "convention": self.period.convention,
+            "unit_id": self.unit_id, "header": jsonable(self.header),
+            "parameters": jsonable(self.parameters),
+        }
+        if provenance:
+            meta["provenance"] = jsonable(self.provenance)
+        return meta
+
+    def to_files(self, *, provenance: bool = True) -> dict[str, bytes]:
+        """The bundle as ``{file name: bytes}`` (:data:`BUNDLE_FILES`), deterministic: the
+        same bundle gives the same bytes in any process."""
+        files = {"bundle.json": json.dumps(self._meta(provenance=provenance),
+                                           ensure_ascii=False, sort_keys=True,
+                                           indent=1).encode("utf-8")}
+        for name in _FRAMES:
+            buffer = io.BytesIO()
+            getattr(self, name).to_parquet(buffer, index=False, engine="pyarrow",
+                                           compression="zstd")
+            files[f"{name}.parquet"] = buffer.getvalue()
+        return files
+
+    def fingerprint(self, *, provenance: bool = True) -> str:
+        """sha256 of :meth:`to_files` (file names and contents, in :data:`BUNDLE_FILES`
+        order)."""
+        return files_fingerprint(self.to_files(provenance=provenance))
+
+    def save(self, folder: str | Path) -> Path:
+        """Write :meth:`to_files` into ``folder`` (created)."""
+        from briefkit.iorw import atomic_write_bytes
+
+        folder = Path(folder)
+        for name, data in self.to_files().items():
+            atomic_write_bytes(folder / name, data)
+        return folder
+
+
+def files_fingerprint(files: Mapping[str, bytes]) -> str:
+    """sha256 over ``"<name>  <sha256 of bytes>\\n"`` lines in :data:`BUNDLE_FILES` order."""
+    lines = "".join(f"{name}  {hashlib.sha256(files[name]).hexdigest()}\n"
+                    for name in BUNDLE_FILES if name in files)
+    return hashlib.sha256(lines.encode("utf-8")).hexdigest()
+
+
+def load_bundle(folder: str | Path) -> Bundle:
+    """Read a bundle written by :meth:`Bundle.save` (or a worker's copy of a slice)."""
+    folder = Path(folder)
+    try:
+        meta = json.loads((folder / "bundle.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{folder}: not a prepared bundle (no bundle.json)") from None
+    if meta.get("bundle_version") != BUNDLE_VERSION:
+        raise ValueError(f"{folder}: bundle version {meta.get('bundle_version')!r}, this "
+                         f"briefkit reads version {BUNDLE_VERSION}")
+    frames = {name: pd.read_parquet(folder / f"{name}.parquet", engine="pyarrow")
+              for name in _FRAMES}
+    return Bundle(parse_period(meta["period"], meta["convention"]), frames["table"],
+                  frames["history"], frames["late"], dict(meta.get("header") or {}),
+                  dict(meta.get("provenance") or {}), dict(meta.get("parameters") or {}),
+                  meta.get("unit_id"))
+
+
+def build_bundle(data_dir: str | Path, period: str, *, convention: str = "calendar",
+                 targets_file: str | Path | None = None, header_file: str | Path | None = None,
+                 index766_file: str | Path | None = None, history_periods: int = 8,
+                 dataset: Dataset | None = None, table: pd.DataFrame | None = None,
+                 generated_at: _dt.datetime | None = None,
+                 parameters: Mapping[str, Any] | None = None) -> Bundle:
+    """Load, validate and compute everything the briefings of ``period`` show.
+
+    ``dataset``/``table``: what the caller already loaded and computed (the batch computes
+    the KPI table for kpis.csv first). ``generated_at``: the documents' time (default: the
+    run time of :func:`briefkit.clock.run_time` turned into the document date, see
+    :mod:`briefkit.clock`). Raises :class:`~briefkit.problems.InputError` on bad input.
+    """
+    from briefkit.clock import document_date, document_timestamp, run_time
+    from briefkit.kpis import compute_kpis
+    from briefkit.manifest import provenance
+    from briefkit.targets import load_targets
+
+    spec = parse_period(period, convention)  # type: ignore[arg-type]
+    targets = load_targets(targets_file) if targets_file else None
+    weights = load_index766_weights(index766_file)
+    ds = dataset if dataset is not None else load_dataset(data_dir)
+    header = load_header(header_file)
+    if table is None:
+        table = compute_kpis(ds, spec, targets, weights=weights)
+    history = kpi_history(ds, spec, history_periods, targets, weights=weights)
+    late = late_without_apology(ds, spec)
+    day = document_date(generated_at or run_time(), header.get("date"))
+    when = generated_at or document_timestamp(day)
+    if header and not header.get("date"):
+        header["date"] = day.isoformat()  # the run's date, not each worker's "today"
+    params = dict(parameters) if parameters is not None else {
+        "data_dir": str(data_dir), "period": spec.spec, "convention": spec.convention,
+        "targets_file": str(targets_file) if targets_file else None,
+        "header_file": str(header_file) if header_file else None,
+        "index766_file": str(index766_file) if index766_file else None}
+    return Bundle(spec, table, history, late, header,
+                  provenance(ds, spec, params, generated_at=when), params)
