@@ -191,8 +191,21 @@ def run_command(
         "--notebooks", help="Folder with unit_briefing.ipynb and overview.ipynb "
         "(default: notebooks/).")] = None,
     executor: Annotated[str, typer.Option(
-        "--executor", help="How notebooks run: papermill, or a plug-in from the "
-        "briefkit.executors entry points.")] = "papermill",
+        "--executor", help="How notebooks run: inprocess (a warm IPython shell in each "
+        "worker, the default), papermill (a fresh Jupyter kernel per notebook), or a plug-in "
+        "from the briefkit.executors entry points.")] = "inprocess",
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=0, help="Worker processes (default: the machine's cores; 0: "
+        "everything in this process, one after the other).")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Run on a Dask cluster: the scheduler's address, e.g. "
+        "tcp://10.0.0.5:8786 (needs briefkit[dask]).")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Rebuild every output, also those whose inputs did not change.")
+    ] = False,
+    timeout: Annotated[float | None, typer.Option(
+        "--timeout", help="Seconds one briefing may take before it is stopped and marked "
+        "failed (default: no limit).")] = None,
     index766: WeightsOption = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress",
                                            help="Progress bar on a terminal.")] = True,
@@ -206,7 +219,7 @@ def run_command(
     if units is not None:
         unit_ids = [piece.strip() for piece in units.split(",") if piece.strip()]
     request = RunRequest(data, period, out_dir, convention, targets, unit_ids, header,
-                         notebooks, index766, executor)
+                         notebooks, index766, executor, workers, scheduler, force, timeout)
     try:
         result = run_batch(request, progress=progress)
     except InputError as exc:
@@ -224,18 +237,19 @@ def _print_batch(result: BatchResult) -> None:
     for column, justify in (("Đơn vị", "left"), ("Thư mục", "left"), ("Kết quả", "left"),
                             ("Giây", "right"), ("Lỗi", "left")):
         grid.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    rows = [(f"{u.name} ({u.unit_id})", u.slug, u.ok, u.duration, u.error)
-            for u in result.units]
-    rows += [(step.name, "", step.ok, step.duration, step.error)
-             for step in (result.overview, result.annex)]
-    for label, folder, ok, seconds, error in rows:
-        grid.add_row(label, folder, "[green]ok[/green]" if ok else "[red]failed[/red]",
-                     f"{seconds:.1f}", error or "")
+    rows = [(f"{u.name} ({u.unit_id})", u.slug, u) for u in result.units]
+    rows += [(step.name, "", step) for step in (result.overview, result.annex)]
+    for label, folder, step in rows:
+        state = "[red]failed[/red]" if not step.ok else \
+            "[dim]reused[/dim]" if step.reused else "[green]ok[/green]"
+        grid.add_row(label, folder, state, "" if step.reused else f"{step.duration:.1f}",
+                     step.error or "")
     out.print(grid)
     summary = result.summary()
     mean = summary["mean_unit_s"]
     out.print(f"{summary['units']} unit(s): {summary['ok']} ok, {summary['failed']} failed; "
-              f"{'' if mean is None else f'{mean:.1f} s per unit, '}"
+              f"{summary['rebuilt']} step(s) rebuilt, {summary['reused']} reused; "
+              f"{'' if mean is None else f'{mean:.1f} s of worker time per unit, '}"
               f"{summary['total_s']:.1f} s in total.")
     for warning in result.warnings:
         err.print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True)

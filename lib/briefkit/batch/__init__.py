@@ -1,0 +1,257 @@
+"""``briefkit run``: every unit's briefing, the overview, the annex and the manifest, in one go.
+
+A run reads as its flow::
+
+    plan ─► prepare ─► run steps (in parallel) ─► publish each as it completes ─► manifest
+
+* **Plan** (:mod:`~briefkit.batch.plan`): every option and input checked, the data loaded and
+  validated, the KPI table computed — once. On bad input nothing is written and the output
+  folder is not even created (:class:`~briefkit.problems.InputError`, exit status 2).
+* **Prepare** (:mod:`briefkit.bundle`): the history of every unit, the late-dossier lists,
+  targets, weights, header and provenance, computed once into the prepared bundle; each
+  notebook gets its slice (kilobytes of Parquet and JSON) instead of recomputing everything.
+* **Run steps** (:mod:`~briefkit.batch.steps`, :mod:`briefkit.workers`): the overview, the
+  annex and every unit are tasks for ``workers`` warm worker processes (default: one per core;
+  notebooks run in-process on a warm IPython shell, see :mod:`briefkit.inprocess`), or for a
+  Dask cluster (``scheduler``). Workers render the HTML and PDF themselves and send the files
+  back; a step whose inputs are unchanged since the previous run, and whose files still
+  match its manifest, is reused as it is (``force`` rebuilds everything).
+* **Publish** (:mod:`~briefkit.batch.publish`): everything is staged in a hidden folder
+  (``OUT/<period>/.run-*.part/``, same file system) and moved into place file by file with
+  :func:`os.replace`; a killed run leaves only hidden ``*.part`` entries, swept by the next run.
+  One failing unit never stops the others: it keeps its executed notebook with the error, gets
+  no HTML/PDF (stale ones are deleted), and the run exits 1.
+* **Manifest** (:mod:`briefkit.manifest`): written last, it is the completion mark (deleted
+  when a run starts writing); it lists every output with its sha256, each step's input key and
+  whether it was rebuilt or reused. An advisory lock refuses a second concurrent run into the
+  same period folder.
+
+Unit folders are named by :func:`unit_slugs`. Notebooks receive the parameters
+:data:`UNIT_PARAMETERS` (the overview the same without ``unit_id``); ``output_dir`` (``.``)
+and ``bundle`` (``.bundle``) are relative to the notebook's working directory, a scratch
+folder whose extra files are published beside the briefing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from briefkit.batch.plan import (
+    AnnexWriter,
+    Plan,
+    Renderer,
+    default_header_file,
+    default_notebooks_dir,
+    make_plan,
+)
+from briefkit.batch.publish import Previous, Publisher, exclusive, sweep
+from briefkit.batch.request import (
+    ANNEX_NAME,
+    KPIS_NAME,
+    OVERVIEW_NOTEBOOK,
+    UNIT_NOTEBOOK,
+    UNIT_PARAMETERS,
+    BatchResult,
+    RunRequest,
+    StepResult,
+    UnitResult,
+)
+from briefkit.batch.slugs import unit_slug, unit_slugs
+from briefkit.batch.steps import Step, finish, lost_result, plan_steps, reused_result
+from briefkit.clock import document_date, document_timestamp, local_now, run_time
+from briefkit.manifest import MANIFEST_NAME, data_fingerprint, provenance, write_manifest
+from briefkit.pipeline import write_kpis_csv
+from briefkit.workers import InlinePool, LocalPool, Pool
+
+__all__ = [
+    "ANNEX_NAME",
+    "KPIS_NAME",
+    "OVERVIEW_NOTEBOOK",
+    "UNIT_NOTEBOOK",
+    "UNIT_PARAMETERS",
+    "AnnexWriter",
+    "BatchResult",
+    "Renderer",
+    "RunRequest",
+    "StepResult",
+    "UnitResult",
+    "default_header_file",
+    "default_notebooks_dir",
+    "make_pool",
+    "run_batch",
+    "unit_slug",
+    "unit_slugs",
+]
+
+
+def make_pool(plan: Plan) -> Pool:
+    """Where the plan's steps run: a Dask cluster (``scheduler``), this process
+    (``workers=0``) or local worker processes (default: one per core)."""
+    request = plan.request
+    if request.scheduler is not None:
+        from briefkit.dask_pool import DaskPool
+
+        return DaskPool(plan.context, request.scheduler)
+    if request.workers == 0:
+        return InlinePool(plan.context)
+    return LocalPool(plan.context, request.workers, timeout=request.timeout)
+
+
+def _progress_bar(total: int, label: str, enabled: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=f"briefkit {label}", unit="bước", file=sys.stderr,
+                disable=not (enabled and sys.stderr.isatty()), dynamic_ncols=True)
+
+
+def run_batch(request: RunRequest, *, executor: Any = None, renderer: Renderer | None = None,
+              annex_writer: AnnexWriter | None = None, progress: bool = True,
+              pool: Pool | None = None) -> BatchResult:
+    """Run ``briefkit run`` (see the module docstring): validate, then write everything.
+
+    Raises :class:`~briefkit.problems.InputError` — before writing anything, without creating
+    the output folder — when the input is unusable. Failing units, overview or annex are
+    reported in the result (``exit_code`` 1), never raised. ``executor``: an
+    :class:`~briefkit.engines.Executor` object instead of ``request.executor`` (picklable,
+    unless ``workers=0``); ``renderer``/``annex_writer``: see :data:`Renderer` /
+    :data:`AnnexWriter`; ``pool``: where the steps run (default :func:`make_pool`; the caller
+    keeps ownership of a pool it passes). ``progress``: a progress bar on stderr when it is a
+    terminal.
+    """
+    started, clock = local_now(), time.perf_counter()
+    plan = make_plan(request, executor, renderer, annex_writer)
+    timings = {"plan": time.perf_counter() - clock}
+    own = pool is None
+    pool = pool if pool is not None else make_pool(plan)
+    try:
+        with exclusive(plan.folder):
+            start = getattr(pool, "start", None)
+            if callable(start) and (request.force or not (plan.folder / MANIFEST_NAME).exists()):
+                start()  # warm the workers up while the bundle is prepared
+            return _execute(plan, pool, started, clock, progress, timings)
+    finally:
+        if own:
+            pool.close()
+
+
+def _execute(plan: Plan, pool: Pool, started: Any, clock: float, progress: bool,
+             timings: dict[str, float]) -> BatchResult:
+    from briefkit.bundle import build_bundle, load_header
+
+    folder = plan.folder
+    sweep(folder)
+    previous = Previous.read(folder)
+    publisher = Publisher(folder)
+    (folder / MANIFEST_NAME).unlink(missing_ok=True)  # from now on the folder is "in progress"
+    kpis = write_kpis_csv(plan.result, plan.out_dir)
+
+    mark = time.perf_counter()
+    header = load_header(plan.header)
+    # One time for the run's documents: SOURCE_DATE_EPOCH or now, as the documents' date
+    # (see briefkit.clock); the manifest keeps the wall-clock start and end.
+    created = document_timestamp(document_date(run_time(), header.get("date")))
+    bundle = build_bundle(plan.data_dir, plan.period.spec, convention=plan.period.convention,
+                          targets_file=plan.targets, header_file=plan.header,
+                          index766_file=plan.index766, dataset=plan.dataset,
+                          table=plan.result.table, generated_at=created,
+                          parameters=plan.base_parameters())
+    annex_provenance = provenance(plan.dataset, plan.period, {
+        **plan.base_parameters(),
+        "units": list(plan.request.units) if plan.request.units else None},
+        generated_at=created)
+    steps = plan_steps(plan, bundle, annex_provenance)
+    timings["prepare"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    results: dict[str, StepResult] = {}
+    todo: list[Step] = []
+    for step in steps:
+        files = None if plan.request.force else \
+            previous.reusable(step.id, step.input_key, folder)
+        if files is not None:
+            results[step.id] = reused_result(step, files)
+        else:
+            todo.append(step)
+    warnings: list[str] = []
+    occupied = {*{KPIS_NAME, ANNEX_NAME}, *plan.slugs.values()}
+    by_key = {step.task.key: step for step in todo}
+    bar = _progress_bar(len(steps), plan.period.spec, progress)
+    bar.update(len(results))
+    staging = Path(tempfile.mkdtemp(prefix=".run-", suffix=".part", dir=folder))
+    try:
+        for result in pool.run(step.task for step in todo):
+            step = by_key.get(result.key)
+            if step is None or step.id in results:
+                continue  # not ours, or reported twice: the first report stands
+            done = finish(step, result, staging, publisher, previous, occupied, warnings)
+            results[step.id] = done
+            label = step.unit_id if step.kind == "unit" else step.kind
+            bar.set_postfix_str(f"{label}: {'ok' if done.ok else 'LỖI'}", refresh=False)
+            bar.update(1)
+    finally:
+        bar.close()
+        shutil.rmtree(staging, ignore_errors=True)
+    for step in todo:
+        results.setdefault(step.id, lost_result(step))
+    timings["steps"] = time.perf_counter() - mark
+
+    if data_fingerprint(plan.dataset.files) != plan.fingerprint:
+        warnings.append("the data files changed during the run: the briefings may not all "
+                        "come from the same data; run again")
+    return _write_manifest(plan, steps, results, kpis, started, clock, warnings, timings,
+                           pool)
+
+
+def _relative(files: list[Path], folder: Path) -> list[str]:
+    return [p.relative_to(folder).as_posix() for p in files]
+
+
+def _row(step: Step, result: StepResult, folder: Path) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "status": result.status, "error": result.error, "duration_s": round(result.duration, 3),
+        "execute_s": None if result.execute_s is None else round(result.execute_s, 3),
+        "render_s": None if result.render_s is None else round(result.render_s, 3),
+        "build": "reused" if result.reused else "rebuilt", "input_key": step.input_key,
+        "data_sha256": step.data_sha256, "files": _relative(result.files, folder)}
+    if isinstance(result, UnitResult):
+        row = {"unit_id": result.unit_id, "name": result.name, "slug": result.slug, **row}
+    return row
+
+
+def _write_manifest(plan: Plan, steps: list[Step], results: dict[str, StepResult], kpis: Path,
+                    started: Any, clock: float, warnings: list[str],
+                    timings: dict[str, float], pool: Pool) -> BatchResult:
+    folder = plan.folder
+    units = [results[s.id] for s in steps if s.kind == "unit"]
+    overview, annex = results["step:overview"], results["step:annex"]
+    unit_rows = [_row(s, results[s.id], folder) for s in steps if s.kind == "unit"]
+    step_rows = {s.kind: _row(s, results[s.id], folder) for s in steps if s.kind != "unit"}
+    outputs = [kpis, *(f for r in results.values() for f in r.files)]
+    parameters = {**plan.base_parameters(), "out": str(plan.out_dir),
+                  "notebooks": str(plan.unit_notebook.parent),
+                  "units": list(plan.request.units) if plan.request.units is not None else None,
+                  "unit_parameters": list(UNIT_PARAMETERS), "force": plan.request.force,
+                  "workers": getattr(pool, "size", None), "pool": pool.name,
+                  "scheduler": plan.request.scheduler}
+    finished = local_now()
+    from briefkit.kpis import DEFAULT_INDEX766_FILE
+
+    manifest = write_manifest(
+        folder / MANIFEST_NAME, period=plan.period, outputs=outputs,
+        data_files=plan.dataset.files,
+        other_inputs={"targets": plan.targets, "header": plan.header,
+                      "index766": plan.index766 or DEFAULT_INDEX766_FILE,
+                      "unit_notebook": plan.unit_notebook,
+                      "overview_notebook": plan.overview_notebook},
+        parameters=parameters, units=unit_rows, steps=step_rows,
+        executor=plan.executor_name, started_at=started, finished_at=finished,
+        warnings=warnings)
+    units_typed = [u for u in units if isinstance(u, UnitResult)]
+    return BatchResult(plan.period, folder, kpis, manifest, units_typed, overview, annex,
+                       plan.executor_name, started, finished, time.perf_counter() - clock,
+                       warnings, list(plan.dataset.warnings), timings)

@@ -1,0 +1,272 @@
+"""Planning a run: every option and input checked, everything loaded, nothing written.
+
+Period, convention, targets, Decision-766 weights, the data folder, the requested
+``--units``, the header file, the notebooks, the executor, the worker count or scheduler and
+the renderer/annex modules are all checked before the output folder is even created; every
+problem is reported at once (:class:`~briefkit.problems.InputError`, exit status 2). The KPI
+table is computed here, once, for kpis.csv, the bundle and the annex.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from briefkit.batch.request import OVERVIEW_NOTEBOOK, UNIT_NOTEBOOK, RunRequest
+from briefkit.batch.slugs import unit_slugs
+from briefkit.data import Dataset, load_dataset
+from briefkit.engines import get_executor
+from briefkit.kpis import container_units
+from briefkit.manifest import data_fingerprint
+from briefkit.periods import Period, parse_period
+from briefkit.pipeline import KpiRequest, KpiResult, compute_request
+from briefkit.problems import InputError, Problem
+from briefkit.workers import WorkerContext
+
+__all__ = ["AnnexWriter", "Plan", "Renderer", "default_header_file", "default_notebooks_dir",
+           "make_plan"]
+
+#: The repository this module sits in (an editable install): where the default notebooks and
+#: params/header.yaml live when the current folder has none.
+SOURCE_ROOT = Path(__file__).resolve().parents[3]
+
+#: ``renderer(executed_notebook, html_path, pdf_path)`` writes both files (default:
+#: :func:`briefkit.render.render_notebook`). It runs in the workers: it must be picklable
+#: (a module-level function) unless the run has ``workers=0``.
+Renderer = Callable[[Path, Path, Path], object]
+#: ``annex_writer(path, kpi_table, period, provenance)`` writes the workbook (default:
+#: :func:`briefkit.annex.write_annex`); picklable, as the renderer.
+AnnexWriter = Callable[[Path, pd.DataFrame, Period, Mapping[str, Any]], object]
+
+
+def default_notebooks_dir() -> Path:
+    """``./notebooks`` when it has the unit notebook, else the source tree's ``notebooks/``
+    (so ``briefkit run`` works from any folder of a checkout); a project can bring its own
+    notebooks by running from its folder or passing ``--notebooks``."""
+    for candidate in (Path.cwd() / "notebooks", SOURCE_ROOT / "notebooks"):
+        if (candidate / UNIT_NOTEBOOK).is_file():
+            return candidate
+    return Path.cwd() / "notebooks"
+
+
+def default_header_file() -> Path | None:
+    """``./params/header.yaml``, else the source tree's; None when neither exists."""
+    for candidate in (Path.cwd() / "params" / "header.yaml",
+                      SOURCE_ROOT / "params" / "header.yaml"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@dataclass
+class Plan:
+    """Everything a run needs, checked; building it writes nothing."""
+
+    request: RunRequest
+    period: Period
+    dataset: Dataset
+    result: KpiResult
+    units: list[tuple[str, str]]
+    slugs: dict[str, str]
+    data_dir: Path
+    out_dir: Path
+    unit_notebook: Path
+    overview_notebook: Path
+    header: Path | None
+    targets: Path | None
+    index766: Path | None
+    context: WorkerContext
+    executor_name: str
+    fingerprint: str
+
+    @property
+    def folder(self) -> Path:
+        return self.out_dir / self.period.slug
+
+    def base_parameters(self) -> dict[str, Any]:
+        return {"data_dir": str(self.data_dir), "period": self.period.spec,
+                "convention": self.period.convention, "targets_file": _text(self.targets),
+                "header_file": _text(self.header), "index766_file": _text(self.index766)}
+
+
+def _text(path: Path | None) -> str | None:
+    """Paths go to notebooks as text: papermill writes them into the code as literals."""
+    return None if path is None else str(path)
+
+
+def _absolute(path: Path | str | None) -> Path | None:
+    return None if path is None or str(path) == "" else Path(path).expanduser().resolve()
+
+
+def _check_notebook(path: Path, option: str, problems: list[Problem]) -> None:
+    import nbformat
+
+    if not path.is_file():
+        problems.append(Problem(option, f"notebook {str(path)!r} not found", rule="missing_file"))
+        return
+    try:
+        nbformat.read(path, as_version=4)
+    except Exception as exc:
+        problems.append(Problem(option, f"{path.name} is not a readable notebook: {exc}",
+                                rule="unreadable_file"))
+
+
+def _check_header(path: Path, problems: list[Problem]) -> None:
+    import yaml
+
+    if not path.is_file():
+        problems.append(Problem("--header", f"header file {str(path)!r} not found",
+                                rule="missing_file"))
+        return
+    try:
+        header = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        problems.append(Problem(path.name, f"not valid YAML: {exc}", rule="unreadable_file"))
+        return
+    if not isinstance(header, Mapping) or not str(header.get("issuing_body") or "").strip():
+        problems.append(Problem(path.name, "the header needs at least 'issuing_body' (see "
+                                "params/header.yaml)", rule="missing_column"))
+
+
+def make_plan(request: RunRequest, executor: Any = None, renderer: Renderer | None = None,
+              annex_writer: AnnexWriter | None = None) -> Plan:
+    """Check everything, collecting every problem; raise one InputError. Writes nothing."""
+    from briefkit.kpis import load_index766_weights
+    from briefkit.targets import load_targets
+
+    problems: list[Problem] = []
+    period = None
+    try:
+        period = parse_period(request.period, request.convention)  # type: ignore[arg-type]
+    except ValueError as exc:
+        problems.append(Problem("--period", str(exc), rule="bad_period"))
+
+    targets = _absolute(request.targets)
+    if targets is not None:
+        try:
+            load_targets(targets)
+        except InputError as exc:
+            problems += exc.problems
+    index766 = _absolute(request.index766)
+    try:
+        load_index766_weights(index766)
+    except (OSError, ValueError) as exc:
+        problems.append(Problem("--index766", str(exc), rule="unreadable_file"))
+
+    header = _absolute(request.header) if request.header is not None else default_header_file()
+    if header is not None:
+        _check_header(header, problems)
+    notebooks = _absolute(request.notebooks) or default_notebooks_dir().resolve()
+    unit_notebook, overview_notebook = notebooks / UNIT_NOTEBOOK, notebooks / OVERVIEW_NOTEBOOK
+    _check_notebook(unit_notebook, "--notebooks", problems)
+    _check_notebook(overview_notebook, "--notebooks", problems)
+
+    executor_name = request.executor
+    if executor is None:
+        try:  # built here only to check the name and options: workers build their own
+            probe = get_executor(request.executor)
+            close = getattr(probe, "close", None)
+            if callable(close):
+                close()  # a plug-in may hold a cluster or kernels from its constructor
+        except ValueError as exc:
+            problems.append(Problem("--executor", str(exc), rule="unknown_executor"))
+    else:
+        executor_name = getattr(executor, "name", type(executor).__name__)
+    if request.workers is not None and request.workers < 0:
+        problems.append(Problem("--workers", f"{request.workers} is not a number of worker "
+                                "processes (0 = run everything in this process)",
+                                rule="bad_value"))
+    if request.timeout is not None and not request.timeout > 0:
+        problems.append(Problem("--timeout", f"{request.timeout} is not a positive number of "
+                                "seconds", rule="bad_value"))
+    if request.scheduler is not None:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            problems.append(Problem("--scheduler", "running on a Dask cluster needs "
+                                    "dask.distributed: pip install 'briefkit[dask]'",
+                                    rule="missing_module"))
+    for module, needed_for, given in (("briefkit.render", "render briefings", renderer),
+                                      ("briefkit.annex", "write the annex", annex_writer)):
+        missing = given is None and _missing_module(module)
+        if missing:
+            problems.append(Problem(module, f"cannot {needed_for}: {missing}",
+                                    rule="missing_module"))
+    context = WorkerContext(executor if executor is not None else request.executor, {},
+                            renderer, annex_writer)
+    if request.workers != 0 or request.scheduler is not None:
+        try:
+            pickle.dumps(context)
+        except Exception as exc:
+            problems.append(Problem("--workers", "the executor, renderer or annex writer "
+                                    f"cannot be sent to worker processes ({exc}); run with "
+                                    "workers=0", rule="bad_value"))
+
+    data_dir = Path(request.data).expanduser().resolve()
+    dataset = None
+    try:
+        dataset = load_dataset(data_dir)
+    except InputError as exc:
+        problems += exc.problems
+
+    units: list[tuple[str, str]] = []
+    slugs: dict[str, str] = {}
+    if dataset is not None:
+        table = dataset.units
+        all_ids = [str(u) for u in table["unit_id"]]
+        names = dict(zip(all_ids, (str(n) for n in table["name"]), strict=True))
+        try:
+            slugs = unit_slugs(all_ids)
+        except ValueError as exc:
+            problems.append(Problem("units", str(exc), rule="duplicate_id"))
+        # A unit that only groups others resolves nothing: its briefing would be empty. It
+        # stays in the overview, the annex and kpis.csv, and --units can still ask for it.
+        grouping_only = container_units(dataset)
+        wanted = [u for u in all_ids if u not in grouping_only]
+        if request.units is not None:
+            asked = list(dict.fromkeys(str(u) for u in request.units))
+            unknown = [u for u in asked if u not in names]
+            for u in unknown:
+                problems.append(Problem("--units", f"unknown unit id {u!r} (units.csv has "
+                                        f"{_sample(all_ids)})", rule="unknown_unit"))
+            if not asked:
+                problems.append(Problem("--units", "no unit id given", rule="empty_value"))
+            wanted = [u for u in all_ids if u in set(asked)]
+        units = [(u, names[u]) for u in wanted]
+
+    if problems:
+        raise InputError(problems)
+    assert period is not None and dataset is not None
+    kpi_request = KpiRequest(data_dir, period.spec, period.convention, targets, index766)
+    try:
+        result = compute_request(kpi_request, dataset=dataset)
+    except ValueError as exc:
+        raise InputError([Problem(str(data_dir), str(exc))]) from exc
+    return Plan(request, period, dataset, result, units, slugs, data_dir,
+                Path(request.out).expanduser().resolve(), unit_notebook, overview_notebook,
+                header, targets, index766, context, executor_name,
+                data_fingerprint(dataset.files))
+
+
+def _missing_module(name: str) -> str | None:
+    """Why ``name`` (or a module it needs) cannot be imported, without importing it here (the
+    workers do): None when its dependencies are installed."""
+    import importlib.util
+
+    needs = {"briefkit.render": ("nbconvert", "weasyprint"), "briefkit.annex": ("openpyxl",)}
+    for module in needs.get(name, ()):
+        if importlib.util.find_spec(module) is None:
+            return f"No module named {module!r}"
+    return None
+
+
+def _sample(ids: Sequence[str], n: int = 8) -> str:
+    shown = ", ".join(repr(u) for u in ids[:n])
+    return shown + (f" and {len(ids) - n} more" if len(ids) > n else "")
+
+

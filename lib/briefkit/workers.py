@@ -1,0 +1,423 @@
+"""Where the batch's jobs run: one task shape, run inline, on local worker processes, or on a
+Dask cluster (:mod:`briefkit.dask_pool`).
+
+A **task** is everything one output needs, self-contained so it can travel to another process
+or machine: a notebook task carries the notebook, its parameters and its slice of the prepared
+bundle as bytes (:class:`NotebookTask`); the annex task carries the KPI table
+(:class:`AnnexTask`). :func:`run_task` does the whole job where it lands — execute the notebook
+(with the executor the :class:`WorkerContext` names), render its HTML and PDF, or write the
+workbook — in a private scratch folder, and returns the produced files as bytes
+(:class:`TaskResult`). The driver alone writes into the output folder (staging, then publish),
+so workers never share a file system with it, and a worker that dies loses nothing published.
+
+:class:`LocalPool` keeps ``workers`` processes (spawned, so no state is inherited from the
+driver), each warmed up once (briefkit, pandas, matplotlib and WeasyPrint imported, the
+in-process shell built, see :mod:`briefkit.inprocess`) and reused for many tasks. A worker is
+replaced after ``max_tasks`` tasks, after a failed task (a notebook may leave a module in a bad
+state) and when it dies (a notebook that crashes the interpreter fails alone); a task running
+longer than ``timeout`` seconds is stopped the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "BUNDLE_DIR",
+    "AnnexTask",
+    "InlinePool",
+    "LocalPool",
+    "NotebookTask",
+    "Pool",
+    "Task",
+    "TaskResult",
+    "WorkerContext",
+    "run_task",
+]
+
+#: The folder (inside a task's scratch folder, the notebook's working directory) holding the
+#: task's slice of the prepared bundle; the notebook's ``bundle`` parameter names it.
+BUNDLE_DIR = ".bundle"
+
+
+@dataclass(frozen=True)
+class NotebookTask:
+    """Execute ``notebook`` with ``parameters`` and render it (when ``render``).
+
+    ``stem``: the output names (``briefing`` → ``briefing.ipynb/.html/.pdf``); ``bundle``: the
+    prepared slice's files (:meth:`briefkit.bundle.Bundle.to_files`), written to
+    :data:`BUNDLE_DIR` in the scratch folder, whose ``bundle`` and ``output_dir`` parameters
+    are then relative paths (``.bundle``, ``.``): the executed notebook does not depend on the
+    folder the worker used. ``created``: the documents' timestamp (ISO text) recorded in the
+    executed notebook's metadata, where the PDF's creation date comes from.
+    """
+
+    key: str
+    notebook: Path
+    stem: str
+    parameters: Mapping[str, Any]
+    bundle: Mapping[str, bytes] = field(default_factory=dict, repr=False)
+    created: str | None = None
+    render: bool = True
+
+
+@dataclass(frozen=True)
+class AnnexTask:
+    """Write the Excel annex (``name``) of ``table`` with the context's annex writer."""
+
+    key: str
+    name: str
+    table: Any = field(repr=False)
+    period: Any
+    provenance: Mapping[str, Any] = field(repr=False)
+
+
+Task = NotebookTask | AnnexTask
+
+
+@dataclass
+class TaskResult:
+    """What a task produced: ``files`` (path relative to the task's folder → bytes; a failed
+    notebook task still returns its executed notebook, with the error in place), timings,
+    and for a failure a one-line ``error`` and the full ``detail``."""
+
+    key: str
+    ok: bool
+    files: dict[str, bytes] = field(default_factory=dict, repr=False)
+    error: str | None = None
+    detail: str | None = field(default=None, repr=False)
+    execute_s: float | None = None
+    render_s: float | None = None
+    duration: float = 0.0
+    worker: str = ""
+
+
+@dataclass(frozen=True)
+class WorkerContext:
+    """How a worker runs tasks: the executor (a registry name and its options, or an
+    executor object, which must then be picklable for worker processes), the renderer
+    ``(notebook, html, pdf)`` and the annex writer ``(path, table, period, provenance)``
+    (None: the defaults, :func:`briefkit.render.render_notebook` and
+    :func:`briefkit.annex.write_annex`)."""
+
+    executor: Any = "inprocess"
+    executor_options: Mapping[str, Any] = field(default_factory=dict)
+    renderer: Callable[..., object] | None = None
+    annex_writer: Callable[..., object] | None = None
+
+
+# ------------------------------------------------------------------------------ one task
+
+_EXECUTORS: dict[Any, Any] = {}
+
+
+def _executor(context: WorkerContext) -> Any:
+    """The context's executor, built once per process (a warm shell stays warm)."""
+    if not isinstance(context.executor, str):
+        return context.executor
+    key = (context.executor, tuple(sorted((k, repr(v))
+                                          for k, v in context.executor_options.items())))
+    if key not in _EXECUTORS:
+        from briefkit.engines import get_executor
+
+        _EXECUTORS[key] = get_executor(context.executor, **dict(context.executor_options))
+    return _EXECUTORS[key]
+
+
+def _one_line(prefix: str, exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}".strip().splitlines()
+    return f"{prefix}{text[0] if text else type(exc).__name__}"
+
+
+def _collect(work: Path) -> dict[str, bytes]:
+    files = {}
+    for path in sorted(work.rglob("*")):
+        rel = path.relative_to(work)
+        if rel.parts[0] == BUNDLE_DIR or not path.is_file() or \
+                (path.name.startswith(".") and ".part" in path.name):
+            continue
+        files[rel.as_posix()] = path.read_bytes()
+    return files
+
+
+def _stamp(executed: Path, created: str | None, source: Path) -> None:
+    """Record the documents' date and the source notebook in the executed notebook."""
+    import nbformat
+
+    from briefkit.render import set_document_metadata
+
+    nb = nbformat.read(executed, as_version=4)
+    if created:
+        set_document_metadata(nb, created=created)
+    pm = nb.metadata.get("papermill")
+    if isinstance(pm, dict):
+        pm["input_path"] = str(source)
+    executed.write_text(nbformat.writes(nb), encoding="utf-8")
+
+
+def _run_notebook(task: NotebookTask, context: WorkerContext, work: Path,
+                  result: TaskResult) -> None:
+    from briefkit.engines import ExecutionOutcome
+
+    if task.bundle:
+        (work / BUNDLE_DIR).mkdir()
+        for name, data in task.bundle.items():
+            (work / BUNDLE_DIR / name).write_bytes(data)
+    parameters = {**task.parameters, "output_dir": "."}
+    if task.bundle:
+        parameters["bundle"] = BUNDLE_DIR
+    executed = work / f"{task.stem}.ipynb"
+    start = time.perf_counter()
+    executor = _executor(context)
+    try:
+        outcome = executor.execute(Path(task.notebook), executed, parameters)
+    except Exception as exc:  # an executor bug must not take the worker down
+        outcome = ExecutionOutcome(False, executed, time.perf_counter() - start,
+                                   _one_line(f"{getattr(executor, 'name', '?')}: ", exc),
+                                   traceback.format_exc())
+    result.execute_s = outcome.duration
+    result.ok, result.error, result.detail = outcome.ok, outcome.error, outcome.detail
+    if executed.is_file():
+        with contextlib.suppress(Exception):  # a notebook the engine mangled stays as it is
+            _stamp(executed, task.created, Path(task.notebook))
+    if not outcome.ok or not task.render:
+        result.files = {executed.name: executed.read_bytes()} if executed.is_file() else {}
+        return
+    html, pdf = work / f"{task.stem}.html", work / f"{task.stem}.pdf"
+    start = time.perf_counter()
+    try:
+        renderer = context.renderer
+        if renderer is None:
+            from briefkit.render import render_notebook as renderer
+        renderer(executed, html, pdf)
+        missing = [p.name for p in (html, pdf) if not p.is_file()]
+        if missing:
+            result.ok, result.error = False, \
+                f"render: the renderer wrote no {' / '.join(missing)}"
+    except Exception as exc:
+        result.ok, result.error = False, _one_line("render: ", exc)
+        result.detail = traceback.format_exc()
+    result.render_s = time.perf_counter() - start
+    if result.ok:
+        result.files = _collect(work)
+    else:
+        result.files = {executed.name: executed.read_bytes()}
+
+
+def _run_annex(task: AnnexTask, context: WorkerContext, work: Path, result: TaskResult) -> None:
+    writer = context.annex_writer
+    if writer is None:
+        from briefkit.annex import write_annex as writer
+    target = work / task.name
+    try:
+        writer(target, task.table, task.period, task.provenance)
+        if target.is_file():
+            result.ok, result.files = True, {task.name: target.read_bytes()}
+        else:
+            result.ok, result.error = False, "the annex writer wrote no file"
+    except Exception as exc:
+        result.ok, result.error = False, _one_line("annex: ", exc)
+        result.detail = traceback.format_exc()
+
+
+def run_task(task: Task, context: WorkerContext) -> TaskResult:
+    """Run one task here (any process); never raises for the task's own trouble."""
+    start = time.perf_counter()
+    result = TaskResult(task.key, False, worker=f"{os.uname().nodename}:{os.getpid()}")
+    work = Path(tempfile.mkdtemp(prefix="briefkit-task-"))
+    cwd = os.getcwd()
+    try:
+        if isinstance(task, NotebookTask):
+            _run_notebook(task, context, work, result)
+        else:
+            _run_annex(task, context, work, result)
+    except Exception as exc:  # scratch folder trouble, a bad task…
+        result.ok, result.error = False, _one_line("worker: ", exc)
+        result.detail = traceback.format_exc()
+    finally:
+        with contextlib.suppress(OSError):
+            os.chdir(cwd)
+        shutil.rmtree(work, ignore_errors=True)
+    result.duration = time.perf_counter() - start
+    return result
+
+
+# ------------------------------------------------------------------------------ pools
+
+
+class Pool:
+    """Runs tasks somewhere and yields their results **as they complete**, exactly once per
+    task; never raises for a task's trouble. ``close()`` releases what it holds."""
+
+    name = "pool"
+
+    def run(self, tasks: Iterable[Task]) -> Iterator[TaskResult]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class InlinePool(Pool):
+    """Every task in this process, one after the other (``--workers 0``: debugging, and
+    executors that cannot be pickled)."""
+
+    name = "inline"
+
+    def __init__(self, context: WorkerContext) -> None:
+        self.context = context
+
+    def run(self, tasks: Iterable[Task]) -> Iterator[TaskResult]:
+        for task in tasks:
+            yield run_task(task, self.context)
+
+
+def _worker_main(conn: Any, context: WorkerContext, warm: bool) -> None:
+    """A worker process: warm up, then run tasks received on ``conn`` until told to stop."""
+    os.environ.setdefault("MPLBACKEND", "agg")
+    if warm:
+        with contextlib.suppress(Exception):
+            from briefkit.inprocess import warm_up
+
+            warm_up()
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        try:
+            result = run_task(task, context)
+        except BaseException as exc:  # report anything, then go on
+            result = TaskResult(task.key, False, error=_one_line("worker: ", exc),
+                                detail=traceback.format_exc())
+        conn.send(result)
+
+
+class _Worker:
+    def __init__(self, ctx: Any, context: WorkerContext, warm: bool) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, args=(child, context, warm),
+                                   daemon=True, name="briefkit-worker")
+        self.process.start()
+        child.close()
+        self.task: Task | None = None
+        self.started = 0.0
+        self.done = 0
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            with contextlib.suppress(OSError, BrokenPipeError):
+                self.conn.send(None)
+        self.process.join(timeout=None if kill else 10)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+class LocalPool(Pool):
+    """``workers`` local processes (see the module docstring)."""
+
+    name = "local"
+
+    def __init__(self, context: WorkerContext, workers: int | None = None, *,
+                 max_tasks: int = 200, timeout: float | None = None) -> None:
+        import multiprocessing
+
+        self.context = context
+        self.size = max(1, workers or os.cpu_count() or 1)
+        self.max_tasks = max_tasks
+        self.timeout = timeout
+        self._ctx = multiprocessing.get_context("spawn")
+        self._warm = context.executor == "inprocess"
+        self._workers: list[_Worker] = []
+
+    def start(self) -> LocalPool:
+        """Start (and warm up) the workers now, e.g. while the driver prepares the bundle."""
+        while len(self._workers) < self.size:
+            self._workers.append(_Worker(self._ctx, self.context, self._warm))
+        return self
+
+    def _replace(self, worker: _Worker, kill: bool) -> None:
+        worker.stop(kill=kill)
+        self._workers[self._workers.index(worker)] = _Worker(self._ctx, self.context,
+                                                             self._warm)
+
+    def run(self, tasks: Iterable[Task]) -> Iterator[TaskResult]:
+        from multiprocessing.connection import wait
+
+        self.start()
+        pending = deque(tasks)
+        while True:
+            for worker in self._workers:
+                if worker.task is None and pending:
+                    worker.task, worker.started = pending.popleft(), time.perf_counter()
+                    with contextlib.suppress(OSError):  # a dead worker: its sentinel says so
+                        worker.conn.send(worker.task)
+            busy = [w for w in self._workers if w.task is not None]
+            if not busy:
+                return
+            waits = [w.conn for w in busy] + [w.process.sentinel for w in busy]
+            limit = None
+            if self.timeout is not None:
+                limit = max(0.0, min(w.started for w in busy) + self.timeout
+                            - time.perf_counter())
+            ready = set(wait(waits, timeout=limit))
+            for worker in busy:
+                task = worker.task
+                assert task is not None
+                result: TaskResult | None = None
+                failed_worker = False
+                if worker.conn in ready:
+                    try:
+                        result = worker.conn.recv()
+                    except (EOFError, OSError):
+                        result = None
+                if result is None and (worker.process.sentinel in ready
+                                       or worker.conn in ready):
+                    worker.process.join(timeout=5)
+                    result = TaskResult(task.key, False, error=(
+                        f"the worker process died (exit code {worker.process.exitcode}) "
+                        f"while running this task"))
+                    failed_worker = True
+                elif result is None and self.timeout is not None and \
+                        time.perf_counter() - worker.started >= self.timeout:
+                    result = TaskResult(task.key, False,
+                                        error=f"timed out after {self.timeout:g} s")
+                    failed_worker = True
+                if result is None:
+                    continue
+                worker.task = None
+                worker.done += 1
+                if failed_worker or not result.ok or worker.done >= self.max_tasks:
+                    if pending:
+                        self._replace(worker, kill=failed_worker)
+                    else:  # nothing left for it: a new worker would only be stopped again
+                        worker.stop(kill=failed_worker)
+                        self._workers.remove(worker)
+                yield result
+
+    def close(self) -> None:
+        for worker in self._workers:
+            worker.stop(kill=worker.task is not None)
+        self._workers.clear()
