@@ -13,7 +13,7 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any
@@ -22,8 +22,9 @@ import nbformat
 import pytest
 from typer.testing import CliRunner
 
-from briefkit import batch, engines
+from briefkit import batch, engines, workers
 from briefkit.batch import RunRequest, run_batch, unit_slug, unit_slugs
+from briefkit.batch.publish import LOCK_NAME
 from briefkit.cli import app
 from briefkit.engines import ExecutionOutcome, Job, PapermillExecutor, get_executor, run_jobs
 from briefkit.manifest import verify_manifest
@@ -54,12 +55,20 @@ def make_notebooks(folder: Path, unit: str = "unit_briefing.ipynb") -> Path:
     return folder
 
 
+def _unit_of(notebook: Path) -> str:
+    """The unit folder an executed notebook belongs to (its parameters say which unit)."""
+    meta = json.loads(notebook.read_text("utf-8"))["metadata"]
+    parameters = (meta.get("papermill") or {}).get("parameters") or meta.get("parameters", {})
+    return unit_slug(parameters["unit_id"]) if "unit_id" in parameters else "overview"
+
+
 def fake_render(notebook: Path, html: Path, pdf: Path) -> None:
     """Small files; for unit EMPTY it fails half-way, after writing part of the HTML."""
-    html.write_text(f"<html>{notebook.parent.name}</html>", encoding="utf-8")
-    if notebook.parent.name == "EMPTY":
+    unit = _unit_of(notebook)
+    html.write_text(f"<html>{unit}</html>", encoding="utf-8")
+    if unit == "EMPTY":
         raise OSError("disk full")
-    pdf.write_bytes(b"%PDF-1.4 " + notebook.parent.name.encode())
+    pdf.write_bytes(b"%PDF-1.4 " + unit.encode())
 
 
 def fake_annex(path: Path, table: Any, period: Any, provenance: Mapping[str, Any]) -> Path:
@@ -99,17 +108,12 @@ class ScriptedExecutor:
         return ExecutionOutcome(ok, output, 0.01, None if ok else f"RuntimeError: {key}")
 
 
-class ReversingExecutor(ScriptedExecutor):
-    """A 'parallel' executor: runs everything, reports completions in reverse order."""
-
-    def execute_many(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, ExecutionOutcome]]:
-        done = [(job, self.execute(job.notebook, job.output, job.parameters)) for job in jobs]
-        yield from reversed(done)
-
-
 def scripted_run(data: Path, out: Path, notebooks: Path, units: list[str] | None = None,
-                 executor: Any = None) -> batch.BatchResult:
-    return run_batch(RunRequest(data, "2022Q1", out, units=units, notebooks=notebooks),
+                 executor: Any = None, workers: int = 0, **options: Any) -> batch.BatchResult:
+    """A run on the scripted executor; in this process (``workers=0``) unless asked, so the
+    executor's record of calls is the test's to read."""
+    return run_batch(RunRequest(data, "2022Q1", out, units=units, notebooks=notebooks,
+                                workers=workers, **options),
                      executor=executor or ScriptedExecutor(fail={"TP"}),
                      renderer=fake_render, annex_writer=fake_annex, progress=False)
 
@@ -129,19 +133,19 @@ def notebooks(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def cli_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """``briefkit run`` over TP (its notebook raises), 007 and ``../x``, with real kernels and
-    the fake renderer and annex writer."""
+    """``briefkit run`` over TP (its notebook raises), 007 and ``../x``, with the default
+    (in-process papermill) executor in this process, the fake renderer and annex writer."""
     root = tmp_path_factory.mktemp("cli_run")
     data = make_data(root / "data")
     notebooks = make_notebooks(root / "notebooks")
     out = root / "out"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(batch, "_default_renderer", lambda: fake_render)
-        mp.setattr(batch, "_default_annex_writer", lambda: fake_annex)
+        mp.setattr(workers, "default_renderer", lambda: fake_render)
+        mp.setattr(workers, "default_annex_writer", lambda: fake_annex)
         result = runner.invoke(app, [
             "run", "--data", str(data), "--period", "2022Q1", "--out", str(out),
             "--units", f" TP,007 ,{ODD_ID},", "--notebooks", str(notebooks),
-            "--no-progress"])
+            "--workers", "0", "--no-progress"])
     return {"result": result, "root": root, "out": out, "folder": out / "2022Q1",
             "notebooks": notebooks, "slug": unit_slug(ODD_ID)}
 
@@ -157,7 +161,8 @@ def test_unit_id_arrives_as_text_in_this_interpreter(cli_run: dict[str, Any]) ->
     marker = json.loads((cli_run["folder"] / "007" / "marker.json").read_text("utf-8"))
     assert marker["unit_id"] == "007" and marker["unit_id_type"] == "str"
     assert Path(marker["executable"]) == Path(sys.executable)
-    assert Path(marker["cwd"]) == cli_run["notebooks"]  # the notebook's own folder
+    # the notebook ran in its scratch folder, where its bundle and extra files go
+    assert Path(marker["cwd"]).name.startswith("briefkit-task-")
     assert Path(marker["data_dir"]).is_absolute() and marker["period"] == "2022Q1"
     assert marker["header_file"].endswith("params/header.yaml")  # the default header
     executed = nbformat.read(cli_run["folder"] / "007" / "briefing.ipynb", as_version=4)
@@ -200,7 +205,8 @@ def test_manifest_verifies_and_lists_every_output(cli_run: dict[str, Any]) -> No
     statuses = {u["unit_id"]: (u["status"], u["slug"]) for u in manifest["units"]}
     assert statuses == {"TP": ("failed", "TP"), "007": ("ok", "007"), ODD_ID: ("ok", slug)}
     assert [u["unit_id"] for u in manifest["units"]] == ["TP", "007", ODD_ID]
-    assert manifest["executor"] == "papermill"
+    assert manifest["executor"] == "inprocess"
+    assert {u["build"] for u in manifest["units"]} == {"rebuilt"}
     assert manifest["parameters"]["units"] == ["TP", "007", ODD_ID]
     assert manifest["steps"]["overview"]["status"] == "ok"
     assert manifest["summary"]["status"] == "failed"
@@ -263,8 +269,10 @@ def test_bad_data_raises_before_any_folder_exists(tmp_path: Path, notebooks: Pat
 def test_parameters_are_the_contract_set(data: Path, tmp_path: Path, notebooks: Path) -> None:
     executor = ScriptedExecutor()
     scripted_run(data, tmp_path / "out", notebooks, units=["007"], executor=executor)
-    unit, overview = executor.calls
+    [overview] = [c for c in executor.calls if "unit_id" not in c]  # overview first
+    [unit] = [c for c in executor.calls if "unit_id" in c]
     assert list(unit) == list(batch.UNIT_PARAMETERS)
+    assert (unit["output_dir"], unit["bundle"]) == (".", ".bundle")  # relative: reproducible
     assert unit["unit_id"] == "007" and unit["period"] == "2022Q1"
     assert unit["convention"] == "calendar" and unit["targets_file"] is None
     assert Path(unit["data_dir"]) == data.resolve()
@@ -285,7 +293,7 @@ def test_rerun_removes_stale_outputs_of_a_unit_that_now_fails(data: Path, tmp_pa
     odd_before = {name: (odd / name).read_bytes() for name in os.listdir(odd)}
 
     second = scripted_run(data, out, notebooks, units=["007"],
-                          executor=ScriptedExecutor(fail={"007"}))
+                          executor=ScriptedExecutor(fail={"007"}), force=True)
     assert second.exit_code == 1
     # last run's PDF, HTML and extra file are gone; the executed notebook is this run's
     assert set(os.listdir(folder / "007")) == {"briefing.ipynb", "signed-by-hand.pdf"}
@@ -307,7 +315,8 @@ def test_failed_overview_and_annex_leave_no_stale_files(data: Path, tmp_path: Pa
     def broken_annex(*args: Any) -> None:
         raise ValueError("bad table")
 
-    result = run_batch(RunRequest(data, "2022Q1", out, units=["007"], notebooks=notebooks),
+    result = run_batch(RunRequest(data, "2022Q1", out, units=["007"], notebooks=notebooks,
+                                  workers=0, force=True),
                        executor=ScriptedExecutor(fail={"*overview"}), renderer=fake_render,
                        annex_writer=broken_annex, progress=False)
     assert result.exit_code == 1 and result.units[0].ok
@@ -318,11 +327,13 @@ def test_failed_overview_and_annex_leave_no_stale_files(data: Path, tmp_path: Pa
     assert not names & {"overview.html", "overview.pdf", "annex.xlsx", "extra.txt"}
 
 
-def test_parallel_executor_results_keep_unit_order(data: Path, tmp_path: Path,
-                                                   notebooks: Path) -> None:
-    result = scripted_run(data, tmp_path / "out", notebooks, executor=ReversingExecutor())
+def test_parallel_workers_results_keep_unit_order(data: Path, tmp_path: Path,
+                                                  notebooks: Path) -> None:
+    result = scripted_run(data, tmp_path / "out", notebooks, executor=ScriptedExecutor(),
+                          workers=2)
     assert [u.unit_id for u in result.units] == ["TP", "007", "EMPTY", "AGG", ODD_ID]
     assert [u.status for u in result.units] == ["ok", "ok", "failed", "ok", "ok"]
+    assert verify_manifest(result.manifest) == []
     assert result.executor == "scripted"
     # EMPTY: rendering failed after writing part of the HTML: no HTML under the final name
     assert result.units[2].error == "render: OSError: disk full"
@@ -345,11 +356,11 @@ def test_a_second_concurrent_run_is_refused(data: Path, tmp_path: Path,
     fcntl = pytest.importorskip("fcntl")
     folder = tmp_path / "out" / "2022Q1"
     folder.mkdir(parents=True)
-    with open(folder / batch.LOCK_NAME, "a+b") as handle:
+    with open(folder / LOCK_NAME, "a+b") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         with pytest.raises(InputError, match="another briefkit run"):
             scripted_run(data, tmp_path / "out", notebooks, units=["007"])
-    assert os.listdir(folder) == [batch.LOCK_NAME]
+    assert os.listdir(folder) == [LOCK_NAME]
 
 
 def test_data_changed_during_the_run_is_a_warning(data: Path, tmp_path: Path,
@@ -402,12 +413,12 @@ def test_registry_and_entry_points(monkeypatch: pytest.MonkeyPatch) -> None:
     broken = EntryPoint(name="broken", value="no_such_module:Nope",
                         group=engines.ENTRY_POINT_GROUP)
     monkeypatch.setattr(engines, "entry_points", lambda group: [plugin, shadow, broken])
-    assert engines.available_executors() == ["papermill", "broken", "scripted"]
+    assert engines.available_executors() == ["inprocess", "papermill", "broken", "scripted"]
     assert isinstance(get_executor("scripted", fail={"TP"}), ScriptedExecutor)
     assert isinstance(get_executor("papermill"), PapermillExecutor)  # no shadowing
     with pytest.raises(ValueError, match="cannot be loaded"):
         get_executor("broken")
-    with pytest.raises(ValueError, match="available: papermill, broken, scripted"):
+    with pytest.raises(ValueError, match="available: inprocess, papermill, broken, scripted"):
         get_executor("nope")
 
 

@@ -131,7 +131,7 @@ def _make_shell() -> Any:
 
     config = Config()
     config.HistoryManager.hist_file = ":memory:"  # no sqlite file under ~/.ipython
-    config.InteractiveShell.colors = "Linux"  # coloured tracebacks, as a kernel sends them
+    config.InteractiveShell.colors = "linux"  # coloured tracebacks, as a kernel sends them
     shell = InteractiveShell.instance(config=config)
     shell.display_pub = Publisher(shell=shell, parent=shell)
     shell.displayhook = Hook(shell=shell, cache_size=shell.cache_size, parent=shell)
@@ -139,11 +139,25 @@ def _make_shell() -> Any:
     return shell
 
 
+@contextlib.contextmanager
+def _own_main() -> Iterator[None]:
+    """IPython installs its user module as ``sys.modules["__main__"]``; the process's own
+    ``__main__`` comes back afterwards (multiprocessing's spawn, pickling and the caller's
+    code expect theirs)."""
+    main = sys.modules.get("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
 def warm_shell() -> Any:
     """This process's shell (created on first use)."""
     global _SHELL
     if _SHELL is None:
-        _SHELL = _make_shell()
+        with _own_main():
+            _SHELL = _make_shell()
     return _SHELL
 
 
@@ -244,7 +258,7 @@ class InProcessEngine:
 
     @classmethod
     def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, **kwargs: Any) -> None:
-        with _LOCK:
+        with _LOCK, _own_main():
             shell = warm_shell()
             reset_shell(shell)
             try:

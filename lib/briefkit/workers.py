@@ -34,6 +34,7 @@ from typing import Any
 
 __all__ = [
     "BUNDLE_DIR",
+    "SOURCE_DIR",
     "AnnexTask",
     "InlinePool",
     "LocalPool",
@@ -48,6 +49,9 @@ __all__ = [
 #: The folder (inside a task's scratch folder, the notebook's working directory) holding the
 #: task's slice of the prepared bundle; the notebook's ``bundle`` parameter names it.
 BUNDLE_DIR = ".bundle"
+#: The folder (inside a task's scratch folder) where a task that carries its notebook's bytes
+#: (:attr:`NotebookTask.source`) has them written before execution; never collected.
+SOURCE_DIR = ".notebook"
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,10 @@ class NotebookTask:
     :data:`BUNDLE_DIR` in the scratch folder, whose ``bundle`` and ``output_dir`` parameters
     are then relative paths (``.bundle``, ``.``): the executed notebook does not depend on the
     folder the worker used. ``created``: the documents' timestamp (ISO text) recorded in the
-    executed notebook's metadata, where the PDF's creation date comes from.
+    executed notebook's metadata, where the PDF's creation date comes from. ``source``: the
+    notebook's bytes, for workers that cannot read ``notebook`` (another machine): when set,
+    the worker executes these (written to :data:`SOURCE_DIR` under the same file name) and
+    ``notebook`` only names the source in the executed notebook's metadata.
     """
 
     key: str
@@ -69,6 +76,7 @@ class NotebookTask:
     bundle: Mapping[str, bytes] = field(default_factory=dict, repr=False)
     created: str | None = None
     render: bool = True
+    source: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -118,6 +126,21 @@ class WorkerContext:
 
 # ------------------------------------------------------------------------------ one task
 
+
+def default_renderer() -> Callable[..., object]:
+    """:func:`briefkit.render.render_notebook`, imported where the task runs."""
+    from briefkit.render import render_notebook
+
+    return render_notebook
+
+
+def default_annex_writer() -> Callable[..., object]:
+    """:func:`briefkit.annex.write_annex`, imported where the task runs."""
+    from briefkit.annex import write_annex
+
+    return write_annex
+
+
 _EXECUTORS: dict[Any, Any] = {}
 
 
@@ -143,7 +166,7 @@ def _collect(work: Path) -> dict[str, bytes]:
     files = {}
     for path in sorted(work.rglob("*")):
         rel = path.relative_to(work)
-        if rel.parts[0] == BUNDLE_DIR or not path.is_file() or \
+        if rel.parts[0] in (BUNDLE_DIR, SOURCE_DIR) or not path.is_file() or \
                 (path.name.startswith(".") and ".part" in path.name):
             continue
         files[rel.as_posix()] = path.read_bytes()
@@ -177,10 +200,20 @@ def _run_notebook(task: NotebookTask, context: WorkerContext, work: Path,
     if task.bundle:
         parameters["bundle"] = BUNDLE_DIR
     executed = work / f"{task.stem}.ipynb"
+    notebook = Path(task.notebook)
+    if task.source is not None:
+        (work / SOURCE_DIR).mkdir()
+        notebook = work / SOURCE_DIR / (notebook.name or "notebook.ipynb")
+        notebook.write_bytes(task.source)
+    elif not notebook.is_file():
+        result.error = (f"worker: notebook {str(task.notebook)!r} not found on "
+                        f"{os.uname().nodename} (workers need the notebooks at the driver's "
+                        "path, or tasks that carry them: NotebookTask.source)")
+        return
     start = time.perf_counter()
     executor = _executor(context)
     try:
-        outcome = executor.execute(Path(task.notebook), executed, parameters)
+        outcome = executor.execute(notebook, executed, parameters)
     except Exception as exc:  # an executor bug must not take the worker down
         outcome = ExecutionOutcome(False, executed, time.perf_counter() - start,
                                    _one_line(f"{getattr(executor, 'name', '?')}: ", exc),
@@ -196,9 +229,7 @@ def _run_notebook(task: NotebookTask, context: WorkerContext, work: Path,
     html, pdf = work / f"{task.stem}.html", work / f"{task.stem}.pdf"
     start = time.perf_counter()
     try:
-        renderer = context.renderer
-        if renderer is None:
-            from briefkit.render import render_notebook as renderer
+        renderer = context.renderer or default_renderer()
         renderer(executed, html, pdf)
         missing = [p.name for p in (html, pdf) if not p.is_file()]
         if missing:
@@ -215,9 +246,7 @@ def _run_notebook(task: NotebookTask, context: WorkerContext, work: Path,
 
 
 def _run_annex(task: AnnexTask, context: WorkerContext, work: Path, result: TaskResult) -> None:
-    writer = context.annex_writer
-    if writer is None:
-        from briefkit.annex import write_annex as writer
+    writer = context.annex_writer or default_annex_writer()
     target = work / task.name
     try:
         writer(target, task.table, task.period, task.provenance)
@@ -231,12 +260,14 @@ def _run_annex(task: AnnexTask, context: WorkerContext, work: Path, result: Task
 
 
 def run_task(task: Task, context: WorkerContext) -> TaskResult:
-    """Run one task here (any process); never raises for the task's own trouble."""
+    """Run one task here (any process), in a scratch folder that is its working directory;
+    never raises for the task's own trouble."""
     start = time.perf_counter()
     result = TaskResult(task.key, False, worker=f"{os.uname().nodename}:{os.getpid()}")
     work = Path(tempfile.mkdtemp(prefix="briefkit-task-"))
     cwd = os.getcwd()
     try:
+        os.chdir(work)  # the notebook's working directory, also for executors that keep cwd
         if isinstance(task, NotebookTask):
             _run_notebook(task, context, work, result)
         else:
