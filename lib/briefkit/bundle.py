@@ -56,6 +56,8 @@ BUNDLE_FILES = ("bundle.json", "table.parquet", "history.parquet", "late.parquet
 #: rows of other units a unit's slice holds.
 PEER_KPIS = ("online_rate",)
 _FRAMES = ("table", "history", "late")
+#: Columns of the KPI table that depend on every unit's figures: not in a unit's slice.
+_OVERVIEW_ONLY = ("rank",)
 
 
 def load_header(path: str | Path | None) -> dict[str, Any]:
@@ -95,6 +97,10 @@ class Bundle:
         """What the briefing of ``unit_id`` reads: its own rows of the KPI table, the rows of
         the units of its kind for :data:`PEER_KPIS`, its own history and late dossiers.
 
+        The slice has no ``rank`` column: a unit's rank among all units changes with any
+        unit's figures, so it is the overview's to show (the peer chart orders the peers by
+        their values, which the slice holds).
+
         Its provenance names the slice's own fingerprint (``data_sha256``) instead of the
         whole data folder's, and drops the per-file hashes: both change with any unit's data,
         and the document must change only when its own figures do. The manifest records the
@@ -111,7 +117,9 @@ class Bundle:
         provenance = {k: v for k, v in self.provenance.items()
                       if k not in ("data_sha256", "data_files")}
         part = replace(self, unit_id=unit_id,
-                       table=table[own | peers].reset_index(drop=True),
+                       table=table.loc[own | peers, [c for c in table.columns
+                                                     if c not in _OVERVIEW_ONLY]]
+                       .reset_index(drop=True),
                        history=self.history[self.history["unit_id"] == unit_id]
                        .reset_index(drop=True),
                        late=self.late[self.late["unit_id"] == unit_id].reset_index(drop=True),

@@ -96,6 +96,7 @@ class _Stream(io.TextIOBase):
 def _make_shell() -> Any:
     from IPython.core.displayhook import DisplayHook
     from IPython.core.displaypub import DisplayPublisher
+    from IPython.core.display_trap import DisplayTrap
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 
@@ -124,7 +125,7 @@ def _make_shell() -> Any:
             if self.recorder is not None:
                 self.recorder.add(_output("execute_result", data=dict(format_dict),
                                           metadata=dict(md_dict or {}),
-                                          execution_count=self.shell.execution_count))
+                                          execution_count=self.prompt_count))
 
         def finish_displayhook(self) -> None:
             pass
@@ -135,6 +136,7 @@ def _make_shell() -> Any:
     shell = InteractiveShell.instance(config=config)
     shell.display_pub = Publisher(shell=shell, parent=shell)
     shell.displayhook = Hook(shell=shell, cache_size=shell.cache_size, parent=shell)
+    shell.display_trap = DisplayTrap(hook=shell.displayhook)  # run_cell installs this one
     shell.sys_excepthook = sys.excepthook
     return shell
 

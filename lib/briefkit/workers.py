@@ -327,6 +327,7 @@ def _worker_main(conn: Any, context: WorkerContext, warm: bool) -> None:
             from briefkit.inprocess import warm_up
 
             warm_up()
+    conn.send(_READY)  # the time limit of a task starts when a warm worker receives it
     while True:
         try:
             task = conn.recv()
@@ -342,8 +343,12 @@ def _worker_main(conn: Any, context: WorkerContext, warm: bool) -> None:
         conn.send(result)
 
 
+_READY = "ready"
+
+
 class _Worker:
     def __init__(self, ctx: Any, context: WorkerContext, warm: bool) -> None:
+        self.ready = False
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_worker_main, args=(child, context, warm),
                                    daemon=True, name="briefkit-worker")
@@ -401,45 +406,34 @@ class LocalPool(Pool):
         pending = deque(tasks)
         while True:
             for worker in self._workers:
-                if worker.task is None and pending:
+                if worker.ready and worker.task is None and pending:
                     worker.task, worker.started = pending.popleft(), time.perf_counter()
                     with contextlib.suppress(OSError):  # a dead worker: its sentinel says so
                         worker.conn.send(worker.task)
             busy = [w for w in self._workers if w.task is not None]
-            if not busy:
+            starting = [w for w in self._workers if not w.ready]
+            if not busy and not (pending and starting):
                 return
-            waits = [w.conn for w in busy] + [w.process.sentinel for w in busy]
+            waits = [w.conn for w in busy + starting] + \
+                [w.process.sentinel for w in busy + starting]
             limit = None
-            if self.timeout is not None:
+            if self.timeout is not None and busy:
                 limit = max(0.0, min(w.started for w in busy) + self.timeout
                             - time.perf_counter())
             ready = set(wait(waits, timeout=limit))
+            for worker in starting:
+                if worker.conn in ready or worker.process.sentinel in ready:
+                    if self._greet(worker):
+                        continue
+                    self._replace(worker, kill=True)  # died while warming up
             for worker in busy:
-                task = worker.task
-                assert task is not None
-                result: TaskResult | None = None
-                failed_worker = False
-                if worker.conn in ready:
-                    try:
-                        result = worker.conn.recv()
-                    except (EOFError, OSError):
-                        result = None
-                if result is None and (worker.process.sentinel in ready
-                                       or worker.conn in ready):
-                    worker.process.join(timeout=5)
-                    result = TaskResult(task.key, False, error=(
-                        f"the worker process died (exit code {worker.process.exitcode}) "
-                        f"while running this task"))
-                    failed_worker = True
-                elif result is None and self.timeout is not None and \
-                        time.perf_counter() - worker.started >= self.timeout:
-                    result = TaskResult(task.key, False,
-                                        error=f"timed out after {self.timeout:g} s")
-                    failed_worker = True
+                result = self._outcome(worker, ready)
                 if result is None:
                     continue
                 worker.task = None
                 worker.done += 1
+                failed_worker = result.error is not None and result.error.startswith(
+                    ("the worker process died", "timed out after"))
                 if failed_worker or not result.ok or worker.done >= self.max_tasks:
                     if pending:
                         self._replace(worker, kill=failed_worker)
@@ -447,6 +441,34 @@ class LocalPool(Pool):
                         worker.stop(kill=failed_worker)
                         self._workers.remove(worker)
                 yield result
+
+    @staticmethod
+    def _greet(worker: _Worker) -> bool:
+        """Read a starting worker's "ready"; False when it died instead."""
+        try:
+            worker.ready = worker.conn.recv() == _READY
+        except (EOFError, OSError):
+            return False
+        return worker.ready
+
+    def _outcome(self, worker: _Worker, ready: set[Any]) -> TaskResult | None:
+        """The busy worker's result, a failure if it died or ran out of time, else None."""
+        task = worker.task
+        assert task is not None
+        if worker.conn in ready:
+            try:
+                result: TaskResult = worker.conn.recv()
+                return result
+            except (EOFError, OSError):
+                pass
+        if worker.conn in ready or worker.process.sentinel in ready:
+            worker.process.join(timeout=5)
+            return TaskResult(task.key, False, error=(
+                f"the worker process died (exit code {worker.process.exitcode}) while "
+                f"running this task"))
+        if self.timeout is not None and time.perf_counter() - worker.started >= self.timeout:
+            return TaskResult(task.key, False, error=f"timed out after {self.timeout:g} s")
+        return None
 
     def close(self) -> None:
         for worker in self._workers:
