@@ -10,9 +10,10 @@ milliseconds instead of recomputing everything.
 A slice travels as a few files (:meth:`Bundle.to_files`: ``table.parquet``,
 ``history.parquet``, ``late.parquet`` and ``bundle.json``), so it can be written into a worker's
 folder or shipped to a Dask worker on another machine; :func:`load_bundle` reads it back
-identically (a test checks every frame round-trips exactly). Its **fingerprint** (sha256 of
-those files) names exactly what the briefing was computed from: the batch rebuilds a unit only
-when its fingerprint, notebook, settings or briefkit version change, and a unit briefing's
+identically (a test checks every frame round-trips exactly). Its **fingerprint**
+(:meth:`Bundle.fingerprint`) names exactly what the briefing was computed from: the batch
+rebuilds a unit only when its fingerprint, notebook, settings or briefkit version change, and
+a unit briefing's
 provenance carries its slice's fingerprint, so a change in another unit's dossiers changes
 neither the bytes nor the provenance of this unit's documents.
 
@@ -50,7 +51,7 @@ __all__ = [
 
 #: Bumped when the files of a bundle change meaning.
 BUNDLE_VERSION = 1
-#: The files of a bundle, in the order they are hashed.
+#: The files of a bundle.
 BUNDLE_FILES = ("bundle.json", "table.parquet", "history.parquet", "late.parquet")
 #: The KPIs a unit briefing compares with the units of its kind (its peer chart): the only
 #: rows of other units a unit's slice holds.
@@ -157,9 +158,18 @@ class Bundle:
         return files
 
     def fingerprint(self, *, provenance: bool = True) -> str:
-        """sha256 of :meth:`to_files` (file names and contents, in :data:`BUNDLE_FILES`
-        order)."""
-        return files_fingerprint(self.to_files(provenance=provenance))
+        """sha256 of the bundle's content: its metadata (as in ``bundle.json``) and, for
+        each frame, its columns, dtypes and pandas' row hashes. Cheap (no Parquet encoding),
+        the same in any process, and equal for a bundle and its copy read back."""
+        digest = hashlib.sha256(json.dumps(self._meta(provenance=provenance),
+                                           ensure_ascii=False, sort_keys=True).encode("utf-8"))
+        for name in _FRAMES:
+            frame = getattr(self, name)
+            digest.update(f"\n{name}:{len(frame)}:".encode())
+            digest.update(json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()],
+                                     ensure_ascii=False).encode("utf-8"))
+            digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+        return digest.hexdigest()
 
     def save(self, folder: str | Path) -> Path:
         """Write :meth:`to_files` into ``folder`` (created)."""
@@ -169,13 +179,6 @@ class Bundle:
         for name, data in self.to_files().items():
             atomic_write_bytes(folder / name, data)
         return folder
-
-
-def files_fingerprint(files: Mapping[str, bytes]) -> str:
-    """sha256 over ``"<name>  <sha256 of bytes>\\n"`` lines in :data:`BUNDLE_FILES` order."""
-    lines = "".join(f"{name}  {hashlib.sha256(files[name]).hexdigest()}\n"
-                    for name in BUNDLE_FILES if name in files)
-    return hashlib.sha256(lines.encode("utf-8")).hexdigest()
 
 
 def load_bundle(folder: str | Path) -> Bundle:
@@ -218,7 +221,9 @@ def build_bundle(data_dir: str | Path, period: str, *, convention: str = "calend
     targets = load_targets(targets_file) if targets_file else None
     weights = load_index766_weights(index766_file)
     ds = dataset if dataset is not None else load_dataset(data_dir)
-    header = load_header(header_file)
+    from briefkit.manifest import jsonable
+
+    header = jsonable(load_header(header_file))  # as it reads back from bundle.json
     if table is None:
         table = compute_kpis(ds, spec, targets, weights=weights)
     history = kpi_history(ds, spec, history_periods, targets, weights=weights)

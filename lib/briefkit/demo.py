@@ -13,15 +13,20 @@ and to change; the seed only drives the random draws. All draws come from
 :func:`numpy.random.default_rng` streams derived from the seed, so the same arguments
 give byte-identical files (the tests check it). Generation is vectorised over dossiers.
 
+``generate(..., wards=92)`` makes a larger district (100 briefed units instead of 22) for
+benchmarks: the 14 wards below plus generated ones in the same pattern; with
+``n_dossiers=dossiers_for(92)`` every unit is as busy as in the default world.
+
 Units, procedure names and codes are fictional but in the national format: do not read
 them as the real national catalogue.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["TABLE_COLUMNS", "generate"]
+__all__ = ["DEFAULT_WARDS", "TABLE_COLUMNS", "dossiers_for", "generate"]
 
 # --------------------------------------------------------------------------------------
 # The output files and their columns (data contract v1, snake_case names)
@@ -162,6 +167,57 @@ UNITS: tuple[UnitSpec, ...] = (
     _ward("10012", 13, "43", volume=0.90, online_propensity=0.25),
     _ward("10015", 14, "44", volume=0.65, online_propensity=0.1, aggregate_only=True),
 )
+
+DEFAULT_WARDS = 14  # the wards above; generate(wards=N) adds N - 14 more (a larger world)
+
+# Extra wards (generate(wards=N), N > 14) continue the pattern: "UBND Phường 15", ...,
+# ward codes 3 apart after 10015 (10018, 10021, ...), the two-digit agency codes left
+# unused in dossier ids (then three-digit ones, past 91 wards), every 7th ward reporting
+# Biểu 06 counts only (like wards 7 and 14). Their behaviour is drawn once from a fixed
+# stream, so the world does not depend on the seed either; values are rounded like the
+# hand-written ones above.
+EXTRA_WARD_ID_STEP = 3
+AGGREGATE_ONLY_EVERY = 7
+EXTRA_WARD_BEHAVIOUR_SEED = 13  # Quận 13
+MAX_WARD_ID = 99_999  # ward codes have five digits
+
+
+def _free_agency_codes(taken: set[str]) -> Iterator[str]:
+    """Agency codes not used by the default world: 45-99, 10-19, 29-30, 00-09, then 100..."""
+    two_digit = [*range(45, 100), *range(10, 20), 29, 30, *range(0, 10)]
+    for number in two_digit:
+        if f"{number:02d}" not in taken:
+            yield f"{number:02d}"
+    yield from (str(number) for number in itertools.count(100))
+
+
+def _world(wards: int) -> tuple[UnitSpec, ...]:
+    """The district with ``wards`` wards: UNITS itself for the default 14, UNITS plus
+    generated wards 15..``wards`` otherwise."""
+    if wards < DEFAULT_WARDS:
+        raise ValueError(f"wards must be at least {DEFAULT_WARDS} (the default world's)")
+    last_ward = UNITS[-1]
+    if int(last_ward.unit_id) + EXTRA_WARD_ID_STEP * (wards - DEFAULT_WARDS) > MAX_WARD_ID:
+        raise ValueError(f"too many wards ({wards}) for five-digit ward codes")
+    codes = _free_agency_codes({u.agency_code for u in UNITS})
+    extra = []
+    for number in range(DEFAULT_WARDS + 1, wards + 1):
+        rng = np.random.default_rng([EXTRA_WARD_BEHAVIOUR_SEED, number])
+        propensity = float(np.clip(rng.normal(0.0, 0.4), -0.8, 0.8))
+        # Wards slow to go online also tend to be late more often (as in the default world).
+        late_rate = float(np.clip(0.02 - 0.012 * propensity + rng.normal(0.0, 0.004), 0.008, 0.04))
+        unit_id = f"{int(last_ward.unit_id) + EXTRA_WARD_ID_STEP * (number - DEFAULT_WARDS):05d}"
+        extra.append(_ward(
+            unit_id, number, next(codes),
+            volume=round(float(np.clip(np.exp(rng.normal(0.0, 0.3)), 0.5, 1.6)), 2),
+            online_propensity=round(propensity, 2),
+            late_rate=round(late_rate, 3),
+            apology_rate=round(float(rng.uniform(0.4, 0.85)), 2),
+            postal_share=0.05 if propensity < -0.5 else 0.02,
+            aggregate_only=number % AGGREGATE_ONLY_EVERY == 0,
+        ))
+    return UNITS + tuple(extra)
+
 
 # --------------------------------------------------------------------------------------
 # Procedures: (code, online level 2/3/4, yearly dossiers at one unit, working days, name)
@@ -589,6 +645,7 @@ def generate(
     n_dossiers: int = 100_000,
     start: str = "2021-01-01",
     end: str = "2023-12-31",
+    wards: int = DEFAULT_WARDS,
 ) -> dict[str, Path]:
     """Write the demo tables (CSV) into ``out_dir`` and return ``{table: path}``.
 
@@ -597,6 +654,11 @@ def generate(
     hundred rows at the default size). The two aggregate-only wards are simulated the same
     way, in proportion to their volume, and written as quarterly Biểu 06 counts in
     aggregates.csv instead of as rows. Same arguments, same bytes.
+
+    ``wards`` above 14 adds wards to the district (see :func:`_world`): ``wards=92`` makes
+    100 briefed units. The default world's units keep their behaviour, but the dossiers
+    are drawn anew: ``n_dossiers`` is spread over all units by volume, so scale it with
+    the world (:func:`dossiers_for`) to keep each unit's volume.
     """
     first_day, last_day = np.datetime64(start, "D"), np.datetime64(end, "D")
     if last_day <= first_day:
@@ -604,21 +666,23 @@ def generate(
     if n_dossiers <= 0:
         raise ValueError("n_dossiers must be positive")
 
-    units = _units_table()
+    world = _world(wards)
+    units = _units_table(world)
     procedures = _procedures_table()
     holidays = _holidays(int(str(first_day)[:4]) - 1, int(str(last_day)[:4]) + 3)
     simulated = _simulate_dossiers(
-        np.random.default_rng([seed, STREAM_DOSSIERS]), n_dossiers, first_day, last_day,
+        np.random.default_rng([seed, STREAM_DOSSIERS]), world, n_dossiers, first_day, last_day,
         holidays,
     )
-    aggregate_only = np.array([u.aggregate_only for u in UNITS])[simulated["unit"].to_numpy()]
+    aggregate_only = np.array([u.aggregate_only for u in world])[simulated["unit"].to_numpy()]
     tables = {
         "units": units,
         "procedures": procedures,
-        "dossiers": _dossiers_table(simulated[~aggregate_only]),
-        "aggregates": _aggregates_table(simulated[aggregate_only], first_day, last_day),
+        "dossiers": _dossiers_table(world, simulated[~aggregate_only]),
+        "aggregates": _aggregates_table(world, simulated[aggregate_only], first_day, last_day),
         "documents": _documents_table(
-            np.random.default_rng([seed, STREAM_DOCUMENTS]), first_day, last_day, holidays
+            np.random.default_rng([seed, STREAM_DOCUMENTS]), world, first_day, last_day,
+            holidays,
         ),
     }
     out = Path(out_dir)
@@ -629,20 +693,33 @@ def generate(
     return written
 
 
+def dossiers_for(wards: int, n_dossiers: int = 100_000) -> int:
+    """The ``n_dossiers`` that gives a world of ``wards`` wards the volume per unit that
+    ``n_dossiers`` gives the default world (dossier rows, by volume: the departments,
+    busier than wards, stay as busy)."""
+    cat = _catalogue()
+
+    def dossier_level_volume(world: Sequence[UnitSpec]) -> float:
+        pairs = _unit_procedure_pairs(world, cat)
+        return float(pairs.volume[~pairs.aggregate_only].sum())
+
+    return round(n_dossiers * dossier_level_volume(_world(wards)) / dossier_level_volume(UNITS))
+
+
 # --------------------------------------------------------------------------------------
 # Catalogue tables
 # --------------------------------------------------------------------------------------
 
 
-def _units_table() -> pd.DataFrame:
+def _units_table(world: Sequence[UnitSpec]) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "unit_id": [u.unit_id for u in UNITS],
-            "name": [u.name for u in UNITS],
-            "kind": [u.kind for u in UNITS],
-            "level": [u.level for u in UNITS],
-            "parent_id": [u.parent_id for u in UNITS],
-            "fields": [";".join(u.fields) for u in UNITS],
+            "unit_id": [u.unit_id for u in world],
+            "name": [u.name for u in world],
+            "kind": [u.kind for u in world],
+            "level": [u.level for u in world],
+            "parent_id": [u.parent_id for u in world],
+            "fields": [";".join(u.fields) for u in world],
         },
         dtype="str",
     )
@@ -768,14 +845,14 @@ class _Pairs:
     aggregate_only: np.ndarray  # the pair's unit reports counts only
 
 
-def _unit_procedure_pairs(cat: _Catalogue) -> _Pairs:
+def _unit_procedure_pairs(world: Sequence[UnitSpec], cat: _Catalogue) -> _Pairs:
     """Which unit resolves which procedure, and the expected yearly volume of each pair.
 
     A unit resolves the procedures of its level, narrowed to its fields when it has any
     (the same rule the KPI code applies to units.csv).
     """
     units, procedures, volumes = [], [], []
-    for unit_index, unit in enumerate(UNITS):
+    for unit_index, unit in enumerate(world):
         if not unit.resolves_dossiers:
             continue
         mask = cat.level == unit.level
@@ -786,12 +863,13 @@ def _unit_procedure_pairs(cat: _Catalogue) -> _Pairs:
         procedures.append(of_unit)
         volumes.append(cat.yearly_volume[of_unit] * unit.volume)
     unit_index = np.concatenate(units)
-    aggregate_only = np.array([u.aggregate_only for u in UNITS])[unit_index]
+    aggregate_only = np.array([u.aggregate_only for u in world])[unit_index]
     return _Pairs(unit_index, np.concatenate(procedures), np.concatenate(volumes), aggregate_only)
 
 
 def _simulate_dossiers(
     rng: np.random.Generator,
+    world: Sequence[UnitSpec],
     n_dossiers: int,
     first_day: np.datetime64,
     last_day: np.datetime64,
@@ -804,21 +882,21 @@ def _simulate_dossiers(
     dossiers still open at last_day.
     """
     cat = _catalogue()
-    pairs = _unit_procedure_pairs(cat)
+    pairs = _unit_procedure_pairs(world, cat)
     received_day, pair = _draw_receipts(rng, pairs, n_dossiers, first_day, last_day, holidays)
     n = received_day.size
     unit, procedure = pairs.unit[pair], pairs.procedure[pair]
     received_minute = rng.choice(_office_minutes(), n)
     inter_agency = rng.random(n) < _inter_agency_rate(cat)[procedure]
-    channel = _draw_channels(rng, cat, unit, procedure, received_day, inter_agency)
+    channel = _draw_channels(rng, world, cat, unit, procedure, received_day, inter_agency)
     resolution = _draw_resolution(
-        rng, cat, unit, procedure, received_day, received_minute, last_day, holidays
+        rng, world, cat, unit, procedure, received_day, received_minute, last_day, holidays
     )
     open_at_end = np.isnat(resolution["resolved_day"])
 
     # Apologies go with late dossiers once they are overdue; results return by post
     # mostly for postal filings.
-    unit_apology_rate = np.array([u.apology_rate for u in UNITS])[unit]
+    unit_apology_rate = np.array([u.apology_rate for u in world])[unit]
     late = resolution.pop("late")
     overdue_by_end = late & (~open_at_end | (resolution["due_day"] < last_day))
     apology = np.where(
@@ -881,6 +959,7 @@ def _draw_receipts(
 
 def _draw_channels(
     rng: np.random.Generator,
+    world: Sequence[UnitSpec],
     cat: _Catalogue,
     unit: np.ndarray,
     procedure: np.ndarray,
@@ -893,7 +972,7 @@ def _draw_channels(
     n = unit.size
     quarter = _quarter_number(received_day)
     quarter_wobble = rng.normal(
-        0.0, UNIT_QUARTER_ONLINE_NOISE, (len(UNITS), quarter.max() - quarter.min() + 1)
+        0.0, UNIT_QUARTER_ONLINE_NOISE, (len(world), quarter.max() - quarter.min() + 1)
     )
     quarter_wobble -= quarter_wobble.mean(axis=0)  # units wobble; the district trend does not
     level_propensity = np.array(
@@ -901,20 +980,21 @@ def _draw_channels(
     )
     online_logit = (
         _online_uptake_logit(received_day)
-        + np.array([u.online_propensity for u in UNITS])[unit]
+        + np.array([u.online_propensity for u in world])[unit]
         + level_propensity[procedure]
         + INTER_AGENCY_ONLINE_PROPENSITY * inter_agency
         + quarter_wobble[unit, quarter - quarter.min()]
     )
     online_capable = cat.online_level[procedure] >= 3
     p_online = np.where(online_capable, 1 / (1 + np.exp(-online_logit)), 0.0)
-    postal = rng.random(n) < np.array([u.postal_share for u in UNITS])[unit]
+    postal = rng.random(n) < np.array([u.postal_share for u in world])[unit]
     online = ~postal & (rng.random(n) < p_online)
     return np.select([postal, online], [POSTAL, ONLINE], DIRECT)
 
 
 def _draw_resolution(
     rng: np.random.Generator,
+    world: Sequence[UnitSpec],
     cat: _Catalogue,
     unit: np.ndarray,
     procedure: np.ndarray,
@@ -940,7 +1020,7 @@ def _draw_resolution(
     stall_rate = np.array([STALL_RATE_BY_FIELD.get(f, STALL_RATE_DEFAULT) for f in cat.field])
     stalled = rng.random(n) < stall_rate[procedure]
     stuck = _pick_stuck(rng, received_day, stall_rate[procedure], last_day)
-    late = stalled | stuck | (rng.random(n) < np.array([u.late_rate for u in UNITS])[unit])
+    late = stalled | stuck | (rng.random(n) < np.array([u.late_rate for u in world])[unit])
     on_due_day = (rng.random(n) < ON_DUE_DATE_SHARE) | (due_offset == 0)
     early_offset = np.floor(rng.random(n) * due_offset).astype(np.int64)
     late_offset = due_offset + rng.geometric(LATE_DELAY_GEOMETRIC_P, n)
@@ -982,14 +1062,14 @@ def _pick_stuck(
     return stuck
 
 
-def _dossiers_table(simulated: pd.DataFrame) -> pd.DataFrame:
+def _dossiers_table(world: Sequence[UnitSpec], simulated: pd.DataFrame) -> pd.DataFrame:
     """Dossier rows as written: ids, text codes, ISO date-times, true/false flags."""
     frame = simulated.sort_values(
         ["unit", "received_day", "received_minute", "tiebreak"], kind="stable"
     ).reset_index(drop=True)
     sequence = frame.groupby(["unit", "received_day"], sort=False).cumcount() + 1
     unit = frame["unit"].to_numpy()
-    agency_code = np.array([u.agency_code for u in UNITS], dtype=object)[unit]
+    agency_code = np.array([u.agency_code for u in world], dtype=object)[unit]
     received_day = frame["received_day"].to_numpy()
     yymmdd = pd.Series(np.datetime_as_string(received_day, unit="D")).str.slice(2).str.replace(
         "-", "", regex=False
@@ -1001,7 +1081,7 @@ def _dossiers_table(simulated: pd.DataFrame) -> pd.DataFrame:
     cat = _catalogue()
     table = pd.DataFrame({
         "dossier_id": dossier_id,
-        "unit_id": np.array([u.unit_id for u in UNITS], dtype=object)[unit],
+        "unit_id": np.array([u.unit_id for u in world], dtype=object)[unit],
         "procedure_id": cat.procedure_id[frame["procedure"].to_numpy()],
         "channel": np.array(CHANNELS, dtype=object)[frame["channel"].to_numpy()],
         "received_at": _format_day_minute(received_day, frame["received_minute"].to_numpy()),
@@ -1034,6 +1114,7 @@ def _format_bool(values: np.ndarray) -> np.ndarray:
 
 
 def _aggregates_table(
+    world: Sequence[UnitSpec],
     simulated: pd.DataFrame, first_day: np.datetime64, last_day: np.datetime64
 ) -> pd.DataFrame:
     """Count the aggregate-only wards' simulated dossiers the way Biểu 06 does.
@@ -1072,7 +1153,7 @@ def _aggregates_table(
             "returned_by_post": resolved_in & simulated["returned_by_post"].to_numpy(),
             "apology_sent": resolved_in & (resolved > due) & simulated["apology_sent"].to_numpy(),
         }
-        for unit_index, spec in enumerate(UNITS):
+        for unit_index, spec in enumerate(world):
             if spec.aggregate_only:
                 of_unit = unit == unit_index
                 rows.append({"unit_id": spec.unit_id, "period": str(quarter)}
@@ -1087,6 +1168,7 @@ def _aggregates_table(
 
 def _documents_table(
     rng: np.random.Generator,
+    world: Sequence[UnitSpec],
     first_day: np.datetime64,
     last_day: np.datetime64,
     holidays: np.ndarray,
@@ -1095,7 +1177,7 @@ def _documents_table(
     workdays = _workdays(first_day, last_day, holidays)
     years_covered = (last_day - first_day + 1).astype(np.int64) / 365.25
     parts = []
-    for unit in UNITS:
+    for unit in world:
         count = int(rng.poisson(unit.documents_per_year * years_covered))
         sent = np.sort(rng.choice(workdays, count))
         electronic = rng.random(count) < unit.documents_electronic_rate

@@ -94,9 +94,9 @@ class _Stream(io.TextIOBase):
 
 
 def _make_shell() -> Any:
+    from IPython.core.display_trap import DisplayTrap
     from IPython.core.displayhook import DisplayHook
     from IPython.core.displaypub import DisplayPublisher
-    from IPython.core.display_trap import DisplayTrap
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 

@@ -346,6 +346,26 @@ def _worker_main(conn: Any, context: WorkerContext, warm: bool) -> None:
 _READY = "ready"
 
 
+class _Lookahead:
+    """An iterator that can tell whether anything is left, taking items only when asked."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self._items = iter(items)
+        self._next: deque[Any] = deque()
+
+    def __bool__(self) -> bool:
+        if not self._next:
+            for item in self._items:
+                self._next.append(item)
+                break
+        return bool(self._next)
+
+    def popleft(self) -> Any:
+        if not self:
+            raise IndexError("no item left")
+        return self._next.popleft()
+
+
 class _Worker:
     def __init__(self, ctx: Any, context: WorkerContext, warm: bool) -> None:
         self.ready = False
@@ -402,8 +422,10 @@ class LocalPool(Pool):
     def run(self, tasks: Iterable[Task]) -> Iterator[TaskResult]:
         from multiprocessing.connection import wait
 
+        pending = _Lookahead(tasks)  # built as workers free up: the first start sooner
+        if not pending:
+            return  # nothing to do: no worker needs to start
         self.start()
-        pending = deque(tasks)
         while True:
             for worker in self._workers:
                 if worker.ready and worker.task is None and pending:
@@ -471,6 +493,6 @@ class LocalPool(Pool):
         return None
 
     def close(self) -> None:
-        for worker in self._workers:
-            worker.stop(kill=worker.task is not None)
+        for worker in self._workers:  # a busy or still warming worker holds nothing of ours
+            worker.stop(kill=worker.task is not None or not worker.ready)
         self._workers.clear()

@@ -179,12 +179,12 @@ def _execute(plan: Plan, pool: Pool, started: Any, clock: float, progress: bool,
             todo.append(step)
     warnings: list[str] = []
     occupied = {*{KPIS_NAME, ANNEX_NAME}, *plan.slugs.values()}
-    by_key = {step.task.key: step for step in todo}
+    by_key = {step.task_key: step for step in todo}
     bar = _progress_bar(len(steps), plan.period.spec, progress)
     bar.update(len(results))
     staging = Path(tempfile.mkdtemp(prefix=".run-", suffix=".part", dir=folder))
     try:
-        for result in pool.run(step.task for step in todo):
+        for result in pool.run(step.make_task() for step in todo):
             step = by_key.get(result.key)
             if step is None or step.id in results:
                 continue  # not ours, or reported twice: the first report stands

@@ -20,7 +20,7 @@ import pandas as pd
 from briefkit.batch.request import OVERVIEW_NOTEBOOK, UNIT_NOTEBOOK, RunRequest
 from briefkit.batch.slugs import unit_slugs
 from briefkit.data import Dataset, load_dataset
-from briefkit.engines import get_executor
+from briefkit.engines import available_executors
 from briefkit.kpis import container_units
 from briefkit.manifest import data_fingerprint
 from briefkit.periods import Period, parse_period
@@ -168,13 +168,11 @@ def make_plan(request: RunRequest, executor: Any = None, renderer: Renderer | No
 
     executor_name = request.executor
     if executor is None:
-        try:  # built here only to check the name and options: workers build their own
-            probe = get_executor(request.executor)
-            close = getattr(probe, "close", None)
-            if callable(close):
-                close()  # a plug-in may hold a cluster or kernels from its constructor
-        except ValueError as exc:
-            problems.append(Problem("--executor", str(exc), rule="unknown_executor"))
+        if request.executor not in available_executors():
+            # Only the name is checked here (cheap): the workers build their own executor.
+            problems.append(Problem("--executor", f"unknown executor {request.executor!r}; "
+                                    f"available: {', '.join(available_executors())}",
+                                    rule="unknown_executor"))
     else:
         executor_name = getattr(executor, "name", type(executor).__name__)
     if request.workers is not None and request.workers < 0:

@@ -37,7 +37,7 @@ from briefkit.batch.request import (
     StepResult,
     UnitResult,
 )
-from briefkit.bundle import Bundle, files_fingerprint
+from briefkit.bundle import Bundle
 from briefkit.iorw import sha256_file
 from briefkit.manifest import MANIFEST_NAME
 from briefkit.pipeline import kpis_csv_text
@@ -60,12 +60,17 @@ class Step:
     kind: str
     dest: Path
     main: tuple[str, ...]
-    task: Task
+    make_task: Callable[[], Task]
     input_key: str
     unit_id: str | None = None
     name: str = ""
     slug: str | None = None
     data_sha256: str | None = None
+
+    @property
+    def task_key(self) -> str:
+        """The key its task carries (a unit id, ``*overview``, ``*annex``)."""
+        return self.unit_id if self.unit_id is not None else f"*{self.kind}"
 
 
 def _identity(function: Callable[..., object] | None, default: str) -> str:
@@ -88,13 +93,14 @@ def plan_steps(plan: Plan, bundle: Bundle, annex_provenance: dict[str, Any]) -> 
 
     def notebook_step(id_: str, kind: str, dest: Path, main: tuple[str, ...], part: Bundle,
                       notebook: Path, parameters: dict[str, Any], **extra: Any) -> Step:
-        files = part.to_files()
-        fingerprint = files_fingerprint(files)
-        task = NotebookTask(extra.get("unit_id") or f"*{kind}", notebook,
-                            main[0].removesuffix(".ipynb"), parameters, files, created)
-        key = _key(kind=kind, bundle=fingerprint, notebook=notebooks[notebook],
+        def make_task() -> Task:  # only for the steps that run: Parquet costs a few ms
+            return NotebookTask(extra.get("unit_id") or f"*{kind}", notebook,
+                                main[0].removesuffix(".ipynb"), parameters, part.to_files(),
+                                created)
+
+        key = _key(kind=kind, bundle=part.fingerprint(), notebook=notebooks[notebook],
                    parameters=parameters, renderer=renderer, version=__version__)
-        return Step(id_, kind, dest, main, task, key,
+        return Step(id_, kind, dest, main, make_task, key,
                     data_sha256=part.provenance.get("data_sha256") if kind == "unit"
                     else bundle.provenance.get("data_sha256"), **extra)
 
@@ -107,8 +113,8 @@ def plan_steps(plan: Plan, bundle: Bundle, annex_provenance: dict[str, Any]) -> 
         writer=_identity(plan.context.annex_writer, "briefkit.annex.write_annex"),
         version=__version__)
     steps.append(Step("step:annex", "annex", folder, (ANNEX_NAME,),
-                      AnnexTask("*annex", ANNEX_NAME, plan.result.table, plan.period,
-                                annex_provenance), annex_key,
+                      lambda: AnnexTask("*annex", ANNEX_NAME, plan.result.table, plan.period,
+                                        annex_provenance), annex_key,
                       data_sha256=bundle.provenance.get("data_sha256")))
     for unit_id, name in plan.units:
         parameters = {"data_dir": base["data_dir"], "unit_id": unit_id,
