@@ -141,7 +141,7 @@ def recommendations(b: Briefing, unit_id: str | None = None) -> list[str]:
     units = missed[~missed["is_rollup"]]
     for kpi, part in units.groupby("kpi", sort=False):
         names = ", ".join(part.sort_values("unit_name")["unit_name"])
-        advice = KPIS[kpi].advice
+        advice = KPIS[str(kpi)].advice
         items.append(f"{names}: {advice[0].lower()}{advice[1:]}")
     return items
 

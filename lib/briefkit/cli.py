@@ -18,7 +18,7 @@ from briefkit import __version__
 from briefkit.problems import InputError, Problem, summarize
 
 if TYPE_CHECKING:
-    from briefkit.batch import BatchResult
+    from briefkit.batch import BatchResult, StepResult
     from briefkit.pipeline import KpiResult
 
 app = typer.Typer(
@@ -237,7 +237,8 @@ def _print_batch(result: BatchResult) -> None:
     for column, justify in (("Đơn vị", "left"), ("Thư mục", "left"), ("Kết quả", "left"),
                             ("Giây", "right"), ("Lỗi", "left")):
         grid.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    rows = [(f"{u.name} ({u.unit_id})", u.slug, u) for u in result.units]
+    rows: list[tuple[str, str, StepResult]] = [(f"{u.name} ({u.unit_id})", u.slug, u)
+                                               for u in result.units]
     rows += [(step.name, "", step) for step in (result.overview, result.annex)]
     for label, folder, step in rows:
         state = "[red]failed[/red]" if not step.ok else \

@@ -185,12 +185,12 @@ def _execute(plan: Plan, pool: Pool, started: Any, clock: float, progress: bool,
     staging = Path(tempfile.mkdtemp(prefix=".run-", suffix=".part", dir=folder))
     try:
         for result in pool.run(step.make_task() for step in todo):
-            step = by_key.get(result.key)
-            if step is None or step.id in results:
+            owner = by_key.get(result.key)
+            if owner is None or owner.id in results:
                 continue  # not ours, or reported twice: the first report stands
-            done = finish(step, result, staging, publisher, previous, occupied, warnings)
-            results[step.id] = done
-            label = step.unit_id if step.kind == "unit" else step.kind
+            done = finish(owner, result, staging, publisher, previous, occupied, warnings)
+            results[owner.id] = done
+            label = owner.unit_id if owner.kind == "unit" else owner.kind
             bar.set_postfix_str(f"{label}: {'ok' if done.ok else 'LỖI'}", refresh=False)
             bar.update(1)
     finally:

@@ -155,16 +155,16 @@ def finish(step: Step, result: TaskResult, staging: Path, publisher: Publisher,
     staged: list[tuple[Path, Path]] = []
     try:
         for rel, data in sorted(result.files.items()):
-            path = _safe(rel)
-            if path is None or path.parts[0] in blocked or (not ok and rel != step.main[0]):
-                if ok and path is not None:
+            safe = _safe(rel)
+            if safe is None or safe.parts[0] in blocked or (not ok and rel != step.main[0]):
+                if ok and safe is not None:
                     warnings.append(f"{step.kind}: extra file {rel!r} not published: the name "
                                     f"belongs to another output")
                 continue
-            source = work / path
+            source = work / safe
             source.parent.mkdir(parents=True, exist_ok=True)
             source.write_bytes(data)
-            staged.append((source, step.dest / path))
+            staged.append((source, step.dest / safe))
     except OSError as exc:
         ok, error, detail, staged = False, f"stage: {type(exc).__name__}: {exc}", \
             traceback.format_exc(), []
