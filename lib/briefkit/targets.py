@@ -169,8 +169,8 @@ def apply_targets(table: pd.DataFrame, targets: Targets, period: Period,
     the previous year, only when some rule is a ``baseline_plus``.
     """
     year = period.year
-    rules = [targets.rule(year, u, k) for u, k in zip(table["unit_id"], table["kpi"],
-                                                        strict=True)]
+    rules = [targets.rule(year, u, k) for u, k in zip(table["unit_id"].tolist(),
+                                                        table["kpi"].tolist(), strict=True)]
     kinds = pd.Series([r.kind if r else None for r in rules], index=table.index, dtype=object)
     amounts = pd.Series([r.amount if r else np.nan for r in rules], index=table.index,
                         dtype=float)
@@ -182,7 +182,7 @@ def apply_targets(table: pd.DataFrame, targets: Targets, period: Period,
             last_year[["unit_id", "kpi", "value"]], on=["unit_id", "kpi"], how="left")["value"]
         previous.index = table.index
         raised = previous + amounts
-        is_rate = table["kpi"].map(lambda k: KPIS[k].is_rate)
+        is_rate = table["kpi"].map({k: kpi.is_rate for k, kpi in KPIS.items()})
         raised = raised.where(~is_rate, np.minimum(raised, 1.0))
         target = target.where(~relative, raised)
     value = table["value"]

@@ -156,3 +156,21 @@ def dossier_indicators(ds: Dataset, dossiers: pd.DataFrame, period: Period) -> p
     flags of :meth:`DossierArrays.flags` as a frame, for listings of single dossiers)."""
     flags = DossierArrays.of(dossiers, online_levels(ds, dossiers)).flags(period)
     return pd.DataFrame({"unit_id": dossiers["unit_id"].to_numpy(), **flags})
+
+
+def late_without_apology(ds: Dataset, period: Period, unit_id: str | None = None) -> pd.DataFrame:
+    """Dossiers resolved late in the period with no apology letter (the complement of the
+    ``apology_sent`` count, from the same flags): dossier_id, unit_id, procedure_id,
+    procedure_name, due_at, resolved_at, days_late — most days late first."""
+    dossiers = ds.dossiers
+    if unit_id is not None:
+        dossiers = dossiers[dossiers["unit_id"] == unit_id]
+    flags = dossier_indicators(ds, dossiers, period)
+    late = flags["resolved_late"].to_numpy() & ~flags["apology_sent"].to_numpy()
+    listing = dossiers.loc[late, ["dossier_id", "unit_id", "procedure_id", "due_at",
+                                  "resolved_at"]].copy()
+    listing.insert(3, "procedure_name", listing["procedure_id"].map(
+        ds.procedures.set_index("procedure_id")["name"]))
+    listing["days_late"] = (listing["resolved_at"] - listing["due_at"]).dt.days
+    return listing.sort_values(["days_late", "dossier_id"], ascending=[False, True]).reset_index(
+        drop=True)

@@ -1,0 +1,145 @@
+"""Base counts per unit (:data:`BASE_COUNTS`), for as many periods as asked, sharing the work.
+
+:class:`UnitCounts` reads a dataset once: each dossier's unit (as a position in units.csv),
+its arrays (:class:`~briefkit.kpis.dossiers.DossierArrays`), the catalogue as codes, the
+aggregate rows with their parsed periods, the documents' units and dates. A period then costs
+its masks and one ``np.bincount`` per count over the unit positions.
+
+Which figures a unit gets, period by period:
+
+* dossier counts: the sum of the dossiers' flags;
+* a unit with Biểu 06 rows and no dossier in play during the period (none received, none
+  carried over): its rows' figures where they tile the period, else unknown (NaN) if it has
+  no dossier at all; the counts its form does not carry (levels, inter-agency) are unknown;
+* catalogue counts: its procedures (an aggregate-only unit's online coverage is unknown);
+* document counts: its electronic documents sent in the period, and those signed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from briefkit.kpis.aggregates import AggregateRows
+from briefkit.kpis.catalogue import CatalogueArrays, _unit_ids, catalogue_of
+from briefkit.kpis.dossiers import DossierArrays, dates_ns, in_period, online_levels
+from briefkit.kpis.registry import _CATALOGUE_COUNTS, _DOSSIER_COUNTS, BASE_COUNTS
+
+if TYPE_CHECKING:
+    from briefkit.data import Dataset
+    from briefkit.periods import Period
+
+#: Position of each base count in the columns of :attr:`PeriodCounts.counts`.
+BASE_INDEX = {name: i for i, name in enumerate(BASE_COUNTS)}
+_IN_PLAY = ["received_online", "received_direct", "received_postal", "carried_over"]
+_UNKNOWN_COVERAGE = ["procedures_l3_with_online", "procedures_l4_with_online"]
+
+
+def unit_positions(unit_ids: pd.Index, values: pd.Series) -> np.ndarray:
+    """Position of each value in ``unit_ids`` (-1 where it is not a unit of units.csv)."""
+    codes, uniques = pd.factorize(values)
+    return np.append(unit_ids.get_indexer(uniques), -1)[codes]
+
+
+@dataclass(frozen=True)
+class PeriodCounts:
+    """The base counts of every unit for one period (units × :data:`BASE_COUNTS`, floats, NaN
+    where unknown) and what procedure coverage of a group of units needs."""
+
+    counts: np.ndarray
+    online: np.ndarray  # units × procedures: received an online dossier in the period
+    catalogue: CatalogueArrays
+
+    def column(self, name: str) -> np.ndarray:
+        return self.counts[:, BASE_INDEX[name]]
+
+    def group_coverage(self, members: np.ndarray) -> np.ndarray:
+        """:data:`_CATALOGUE_COUNTS` of the units of a boolean mask, each procedure once."""
+        return self.catalogue.group_coverage(members, self.online)
+
+
+class UnitCounts:
+    """Base counts per unit of one dataset, for any period (see the module)."""
+
+    def __init__(self, ds: Dataset) -> None:
+        self.unit_ids = pd.Index(ds.units["unit_id"].astype(str), name="unit_id")
+        dossiers = ds.dossiers
+        unit = unit_positions(self.unit_ids, dossiers["unit_id"])
+        if (unit < 0).any():  # dossiers of units outside units.csv are counted nowhere
+            dossiers, unit = dossiers[unit >= 0], unit[unit >= 0]
+        self.dossier_unit = unit
+        self.dossiers = DossierArrays.of(dossiers, online_levels(ds, dossiers))
+        self.catalogue = CatalogueArrays.of(catalogue_of(ds), self.unit_ids)
+        self.dossier_procedure = self.catalogue.procedure_codes(dossiers["procedure_id"])
+        self.aggregates = AggregateRows(ds.aggregates)
+        self.reporting = _unit_ids(ds.aggregates)
+        self.with_dossiers = _unit_ids(ds.dossiers)
+        documents = ds.documents
+        self.document_unit = unit_positions(self.unit_ids, documents["unit_id"])
+        self.document_sent, self.document_dated = dates_ns(documents["sent_at"])
+        self.document_electronic = documents["electronic"].to_numpy(dtype=bool)
+        self.document_signed = documents["digitally_signed"].to_numpy(dtype=bool)
+
+    def _per_unit(self, unit: np.ndarray, flag: np.ndarray) -> np.ndarray:
+        return np.bincount(unit[flag & (unit >= 0)], minlength=len(self.unit_ids)).astype(float)
+
+    def of(self, period: Period) -> PeriodCounts:
+        """The base counts of every unit for the period."""
+        flags = self.dossiers.flags(period)
+        column = {name: self._per_unit(self.dossier_unit, flags[name]) for name in _DOSSIER_COUNTS}
+        column["received_direct_or_postal"] = column["received_direct"] + column["received_postal"]
+
+        # Biểu 06 rows stand in for dossiers, unit by unit and period by period: where a unit
+        # has no dossier in play during the period and its rows tile the period, the rows are
+        # its figures — a ward that reported counts before it moved onto the system keeps its
+        # history. Where both exist, dossier data wins (the loader warns). A unit known only
+        # from rows that do not cover the period is unknown, not zero.
+        in_play = sum(column[name] for name in _IN_PLAY)
+        candidates = [u for i, u in enumerate(self.unit_ids)
+                      if u in self.reporting and in_play[i] == 0]
+        unknown_units = np.zeros(len(self.unit_ids), dtype=bool)
+        if candidates:
+            from_agg = self.aggregates.figures(period, candidates)
+            unknown = [u for u in candidates if u not in self.with_dossiers and u not in from_agg]
+            unknown_units[self.unit_ids.get_indexer([*unknown, *from_agg])] = True
+            for values in column.values():
+                values[unknown_units] = np.nan
+            for unit_id, figure in from_agg.items():
+                row = self.unit_ids.get_loc(unit_id)
+                for name, value in figure.items():
+                    column[name][row] = value
+        column["received_new"] = column["received_online"] + column["received_direct_or_postal"]
+        column["received_total"] = column["received_new"] + column["carried_over"]
+        column["resolved_in_time"] = column["resolved_early"] + column["resolved_on_time"]
+        column["handled_in_time_766"] = column["resolved_in_time"] + column["pending_in_time"]
+
+        online_in = self.dossiers.online & self.dossiers.received_in(period)
+        online = self.catalogue.online_matrix(self.dossier_unit, self.dossier_procedure,
+                                              online_in)
+        coverage = self.catalogue.unit_coverage(online)
+        for i, name in enumerate(_CATALOGUE_COUNTS):
+            column[name] = coverage[:, i]
+            if name in _UNKNOWN_COVERAGE:  # their online dossiers are unknown, so is this
+                column[name][unknown_units] = np.nan
+
+        electronic = self.document_electronic & in_period(self.document_sent,
+                                                          self.document_dated, period)
+        column["documents_electronic"] = self._per_unit(self.document_unit, electronic)
+        column["documents_signed"] = self._per_unit(self.document_unit,
+                                                    electronic & self.document_signed)
+        counts = np.column_stack([column[name] for name in BASE_COUNTS])
+        return PeriodCounts(counts, online, self.catalogue)
+
+    def frame(self, period: Period) -> pd.DataFrame:
+        """:meth:`of` as a frame indexed by unit_id (the order of units.csv)."""
+        return pd.DataFrame(self.of(period).counts, index=self.unit_ids, columns=BASE_COUNTS)
+
+
+def unit_counts(ds: Dataset, period: Period) -> pd.DataFrame:
+    """Base counts (:data:`BASE_COUNTS`) per unit for a period, indexed by unit_id in the
+    order of units.csv. Counts are floats so that unknown can be NaN (an aggregate-only
+    unit that did not report the period, or a count its form does not carry)."""
+    return UnitCounts(ds).frame(period)
