@@ -213,7 +213,7 @@ def build_bundle(data_dir: str | Path, period: str, *, convention: str = "calend
     :mod:`briefkit.clock`). Raises :class:`~briefkit.problems.InputError` on bad input.
     """
     from briefkit.clock import document_date, document_timestamp, run_time
-    from briefkit.kpis import compute_kpis
+    from briefkit.kpis import kpi_tables
     from briefkit.manifest import provenance
     from briefkit.targets import load_targets
 
@@ -224,9 +224,10 @@ def build_bundle(data_dir: str | Path, period: str, *, convention: str = "calend
     from briefkit.manifest import jsonable
 
     header = jsonable(load_header(header_file))  # as it reads back from bundle.json
-    if table is None:
-        table = compute_kpis(ds, spec, targets, weights=weights)
-    history = kpi_history(ds, spec, history_periods, targets, weights=weights)
+    if table is None:  # the table and the history share their raw tables
+        table, history = kpi_tables(ds, spec, history_periods, targets, weights=weights)
+    else:
+        history = kpi_history(ds, spec, history_periods, targets, weights=weights)
     late = late_without_apology(ds, spec)
     day = document_date(generated_at or run_time(), header.get("date"))
     when = generated_at or document_timestamp(day)
