@@ -15,7 +15,7 @@ import pytest
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from briefkit import __version__, report
+from briefkit import __version__, clock, report
 from briefkit.annex import (
     ANNEX_KPIS,
     KPI_GROUP_LABELS,
@@ -591,6 +591,26 @@ def test_properties_and_reproducible_bytes(tmp_path: Path, table: pd.DataFrame) 
     assert props.title == "Phụ lục: kết quả giải quyết thủ tục hành chính quý I/2022"
     assert props.created == props.modified == dt.datetime(2024, 1, 15, 1, 30)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.xlsx", "b.xlsx"]  # no leftovers
+    with zipfile.ZipFile(first) as archive:  # Vietnamese wall time of generated_at
+        assert {i.date_time for i in archive.infolist()} == {(2024, 1, 15, 8, 30, 0)}
+
+
+def test_document_date_everywhere_and_no_clock_without_a_time(tmp_path: Path,
+                                                              table: pd.DataFrame) -> None:
+    stamp = clock.document_timestamp(dt.date(2026, 11, 30))
+    dated = write_annex(tmp_path / "dated.xlsx", table, PERIOD,
+                        {**PROVENANCE, "generated_at": stamp})
+    with zipfile.ZipFile(dated) as archive:
+        assert {i.date_time for i in archive.infolist()} == {(2026, 11, 30, 0, 0, 0)}
+        core = archive.read("docProps/core.xml").decode("utf-8")
+    assert core.count("2026-11-29T17:00:00Z") == 2  # created and modified: 00:00 +07:00
+    # without a time: a fixed "no date" (openpyxl would put the clock there)
+    bare = {k: v for k, v in PROVENANCE.items() if k != "generated_at"}
+    undated = write_annex(tmp_path / "undated.xlsx", table, PERIOD, bare)
+    with zipfile.ZipFile(undated) as archive:
+        assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        core = archive.read("docProps/core.xml").decode("utf-8")
+    assert core.count("1980-01-01T00:00:00Z") == 2
 
 
 def test_failed_build_leaves_the_previous_file(tmp_path: Path, table: pd.DataFrame) -> None:
@@ -607,7 +627,7 @@ def test_failed_build_leaves_the_previous_file(tmp_path: Path, table: pd.DataFra
     ("2024-01-15T01:30:00Z", dt.datetime(2024, 1, 15, 1, 30)),
     ("2024-01-15 01:30:00.123456", dt.datetime(2024, 1, 15, 1, 30)),
     (pd.Timestamp("2024-01-15 08:30", tz="Asia/Ho_Chi_Minh"), dt.datetime(2024, 1, 15, 1, 30)),
-    (dt.date(2024, 1, 15), dt.datetime(2024, 1, 15)),
+    (dt.date(2024, 1, 15), dt.datetime(2024, 1, 14, 17, 0)),  # 00:00 in Vietnam
 ])
 def test_generated_at(raw: object, expected: dt.datetime) -> None:
     assert generated_at({"generated_at": raw}) == expected

@@ -1,9 +1,10 @@
 """Charts on the hand-built district of kpi_fixture.py: structure (bars, lines, colours,
-targets), Vietnamese labels (read from the Axes: SVG text is drawn as paths), deterministic
+targets), Vietnamese labels (read from the Axes, and as SVG <text>), deterministic
 output, no figure leaks, and missing data as a message instead of a crash."""
 
 from __future__ import annotations
 
+import re
 import sys
 import types
 import warnings
@@ -96,12 +97,16 @@ def test_theme_fonts_sizes_and_svg_settings():
         assert family in ("Liberation Serif", "Tinos", "Times New Roman")
         path = matplotlib.font_manager.findfont(family, fallback_to_default=False)
         assert charts._has_glyphs(path, DIACRITICS.replace(" ", "") + "ơờởỡợ")
-        assert rc["font.family"][0] == family
-        assert rc["svg.fonttype"] == "path"
+        # the generic family, resolved through the document's own list of Times-metric fonts
+        assert rc["font.family"] == ["serif"]
+        assert rc["font.serif"] == list(charts.SERIF_CANDIDATES)
+        assert matplotlib.font_manager.findfont(
+            matplotlib.font_manager.FontProperties(family="serif")) == path
+        assert rc["svg.fonttype"] == "none"  # text as text
         assert rc["svg.hashsalt"]
         assert rc["figure.figsize"][0] == pytest.approx(16 / 2.54)
         assert 9 <= rc["font.size"] <= 10
-        assert matplotlib.rcParams["svg.fonttype"] == "path"
+        assert matplotlib.rcParams["svg.fonttype"] == "none"
 
 
 def test_missing_fonts_fall_back_and_warn_once(monkeypatch):
@@ -124,7 +129,10 @@ def test_charts_use_the_theme_whatever_the_global_settings(table):
     with matplotlib.rc_context({"font.family": "sans-serif", "font.size": 20}):
         fig = charts.peer_comparison(table, "TP")
     title = fig.texts[0] if fig.texts else fig.axes[0].title
-    assert title.get_fontfamily()[0] == charts.resolve_serif_font()
+    assert title.get_fontfamily() == ["serif"]
+    with matplotlib.rc_context(charts.theme_rc()):
+        found = matplotlib.font_manager.findfont(title.get_fontproperties())
+    assert matplotlib.font_manager.get_font(found).family_name == charts.resolve_serif_font()
     assert fig.get_figwidth() == pytest.approx(16 / 2.54)
     tick = fig.axes[0].get_yticklabels()[0]
     assert tick.get_fontsize() == pytest.approx(8.5)
@@ -330,13 +338,20 @@ def test_overview_of_nothing_gets_a_message(table):
 # --------------------------------------------------------------------------- output
 
 
-def test_svg_is_deterministic_and_needs_no_font(table):
+def test_svg_is_deterministic_with_text_as_text(table):
     first = charts.figure_svg(charts.peer_comparison(table, "TP"))
     second = charts.figure_svg(charts.peer_comparison(table, "TP"))
     assert first == second
     assert first.lstrip().startswith("<?xml")
-    assert "<text" not in first  # text drawn as paths
     assert "<dc:date>" not in first
+    # labels are <text> in the document's font list, diacritics as characters, no glyph paths
+    texts = re.findall(r"<text ([^>]*)>([^<]*)</text>", first)
+    assert {t for _, t in texts} >= {"Phòng Lao động - Thương binh và", "Xã hội", "100%",
+                                     "Không phát sinh hồ sơ", "Chỉ tiêu của từng đơn vị"}
+    families = {re.search(r"font-family: ([^;\"]+)", style).group(1) for style, _ in texts}
+    assert families == {"'Times New Roman', 'Liberation Serif', 'Tinos', serif"}
+    glyph_ids = re.findall(r'<path id="([^"]+)"', first)
+    assert all(re.fullmatch(r"m[0-9a-f]+", i) for i in glyph_ids), glyph_ids  # markers only
 
 
 def test_png_bytes(table):

@@ -196,8 +196,29 @@ def test_pdf_exporter_returns_pdf_bytes(notebook: nbformat.NotebookNode) -> None
     assert resources["output_extension"] == ".pdf"
 
 
-def test_pdf_is_deterministic(html: str, pdf_path: Path) -> None:
-    assert render.html_to_pdf(html) == pdf_path.read_bytes()
+def test_shared_stylesheet_gives_weasyprints_own_pdf() -> None:
+    """The stylesheet parsed once per process and the shared font configuration change
+    nothing: the bytes are those of WeasyPrint parsing the whole HTML itself, also for a
+    pandas table (its ``border="1"`` must not win over the stylesheet's borders)."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    render.render_documents(_long_notebook())  # the shared resources have served before
+    frame = pd.DataFrame({"Đơn vị": ["Phòng Tư pháp", "UBND Phường 7"], "Số hồ sơ": [12, 3]})
+    nb = briefing_notebook([new_code_cell("df", outputs=[html_output(frame.to_html())])])
+    render.set_document_metadata(nb, created="2022-05-20T00:00:00+07:00")
+    html, pdf = render.render_documents(nb, name="bc")
+    assert 'border="1" class="dataframe"' in html
+    assert render.STYLESHEET.read_text(encoding="utf-8") in html  # the HTML stays standalone
+    exported, _ = render.BriefingHTMLExporter().from_notebook_node(  # a fresh exporter
+        nb, resources={"metadata": {"name": "bc", "path": ""}})
+    assert html == exported
+    assert render._preloaded.get() is None  # the parsed sheet is lent to one document only
+    fetcher = URLFetcher(allowed_protocols=set(render.OFFLINE_PROTOCOLS))
+    with render.source_date_epoch(render.font_epoch("2022-05-20T00:00:00+07:00")):
+        plain = HTML(string=html, url_fetcher=fetcher).write_pdf(presentational_hints=True)
+    assert pdf == plain
+    assert render.render_documents(nb, name="bc")[1] == pdf  # the shared resources are reused
 
 
 def test_pdf_never_fetches_from_the_network() -> None:
@@ -301,6 +322,17 @@ def test_landscape_section_gets_a_turned_page(tmp_path: Path) -> None:
     orientation = ["landscape" if float(w) > float(h) else "portrait" for w, h in sizes]
     assert orientation == ["portrait", "landscape", "portrait"]
     assert "Trở lại trang dọc." in run("pdftotext", "-f", "3", "-l", "3", pdf_file, "-")
+
+
+@pytest.mark.parametrize("as_url", [False, True])
+def test_render_documents_embeds_markdown_images_from_base_url(tmp_path: Path,
+                                                               as_url: bool) -> None:
+    (tmp_path / "logo.png").write_bytes(base64.b64decode(_png()))
+    nb = briefing_notebook([new_markdown_cell("![Biểu trưng](logo.png)")])
+    base = tmp_path.as_uri() + "/" if as_url else str(tmp_path) + "/"
+    html, pdf = render.render_documents(nb, base_url=base)
+    assert f'src="data:image/png;base64,{_png()}"' in html  # standalone: embedded
+    assert pdf.startswith(b"%PDF-")
 
 
 def test_render_notebook_from_path_html_only(tmp_path: Path,

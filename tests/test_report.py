@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from briefkit import __version__, report
+from briefkit import __version__, clock, report
 from briefkit.formatting import format_number
 from briefkit.kpis import BIEU06_COLUMNS, KPIS, bieu06_frame, compute_kpis
 from briefkit.periods import parse_period
@@ -274,10 +274,38 @@ def test_provenance_line() -> None:
     assert "dữ liệu sha256: abababababab ·" in html
     assert "tham số: unit_id=TP; targets=a&amp;b.yaml" in html
     assert f"briefkit {__version__}" in html
-    assert "tạo lúc 08:30 ngày 20/05/2022" in html
+    assert "tạo ngày 20/05/2022" in html
+    assert "08:30" not in html and "tạo lúc" not in html  # the date only
 
 
-def test_provenance_defaults_to_now() -> None:
+@pytest.mark.parametrize(("generated_at", "shown"), [
+    ("2026-11-30T00:00:00+07:00", "30/11/2026"),  # the batch's document timestamp
+    (dt.datetime(2026, 11, 30, tzinfo=clock.LOCAL_TZ), "30/11/2026"),
+    (dt.datetime(2026, 11, 29, 17, 0, tzinfo=dt.UTC), "30/11/2026"),  # same instant, in UTC
+    ("2026-11-30T23:59:59", "30/11/2026"),  # naive: Vietnamese time
+    (dt.date(2026, 11, 30), "30/11/2026"),
+    (pd.Timestamp("2026-11-30 08:15"), "30/11/2026"),
+])
+def test_provenance_prints_the_date_of_generated_at(generated_at: object, shown: str) -> None:
+    html = report.provenance_html({"generated_at": generated_at})
+    assert html.endswith(f"tạo ngày {shown}</p>")
+
+
+def test_provenance_given_a_time_never_reads_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_clock() -> dt.datetime:
+        raise AssertionError("the clock was read")
+
+    monkeypatch.setattr(report, "local_now", no_clock)
+    stamp = clock.document_timestamp(dt.date(2026, 11, 30))
+    first = report.provenance_html({"period": "quý IV/2026", "generated_at": stamp})
+    assert first == report.provenance_html({"period": "quý IV/2026",
+                                            "generated_at": stamp.isoformat()})
+
+
+def test_provenance_defaults_to_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    # without generated_at (a notebook run by hand) the day is the clock's, in Vietnam
+    monkeypatch.setattr(report, "local_now", lambda: dt.datetime(2026, 11, 30, 6, 5,
+                                                                  tzinfo=clock.LOCAL_TZ))
     html = report.provenance_html({"period": "quý I/2022", "convention": "calendar"})
     assert "quy ước: kỳ theo lịch" in html
-    assert f"ngày {dt.date.today():%d/%m/%Y}" in html
+    assert html.endswith("tạo ngày 30/11/2026</p>")

@@ -45,9 +45,12 @@ Decisions worth knowing:
   still mirrors kpis.csv character for character. What the annex cannot protect against is a
   user saving a sheet as CSV and opening that CSV elsewhere: CSV has no cell types.
 * **Reproducible files.** Cell contents depend only on the inputs. The workbook's creator is
-  "briefkit <version>", and when the provenance has a generation time (``generated_at``) the
-  document's created / modified times and the zip entries' timestamps are set to it, so the
-  same inputs give the same bytes.
+  "briefkit <version>", and when the provenance has a generation time (``generated_at``; the
+  batch gives the document timestamp, 00:00 of the document's date in Vietnam) the
+  document's created / modified times and the zip entries' timestamps (in Vietnamese wall
+  time) are set to it; without one, all of them are a fixed "no date", 1980-01-01 00:00 (the
+  earliest time a zip entry can carry), rather than the clock. Nothing else varies (no random
+  id, no file-system time), so the same inputs give the same bytes in any process.
 * **Typography and print.** Times New Roman 12 throughout (also as the workbook's default
   font, so cells a user adds later match); Excel on Windows has it, LibreOffice substitutes the
   metric-compatible Liberation Serif. Every sheet prints on A4 landscape with its header rows
@@ -103,6 +106,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from briefkit import __version__
+from briefkit.clock import LOCAL_TZ, document_timestamp
 from briefkit.formatting import format_number, format_percent, is_missing, to_roman
 from briefkit.iorw import atomic_path
 from briefkit.kpis import (
@@ -171,6 +175,8 @@ FMT_COUNT = "#,##0"
 FMT_RATE = "0.00%"
 FMT_POINTS = "0.00"
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
+#: created / modified of an annex whose provenance has no time (naive UTC, as openpyxl wants)
+_NO_DATE = _dt.datetime(*_ZIP_EPOCH)
 _EXCEL_MAX_TEXT = 32767
 
 # ---------------------------------------------------------------------------------- styles
@@ -272,17 +278,19 @@ def build_annex(table: pd.DataFrame, period: Period, provenance: Mapping[str, ob
     props.lastModifiedBy = props.creator
     props.title = f"Phụ lục: kết quả giải quyết thủ tục hành chính {period.label()}"
     props.subject = f"{BIEU06_FORM}; chỉ tiêu {period.spec}"
-    if when is not None:
-        props.created = when
-        props.modified = when
+    # openpyxl stamps a new workbook with the current time (and cannot write a workbook
+    # without one): the annex carries the provenance's time, else the fixed "no date" its zip
+    # entries carry too, never the second it was built
+    props.created = props.modified = when if when is not None else _NO_DATE
     return workbook
 
 
 def generated_at(provenance: Mapping[str, object]) -> _dt.datetime | None:
     """The generation time from the provenance, as naive UTC (what the xlsx core properties
-    store), or None. Accepts a datetime, a pandas Timestamp or ISO 8601 text; a naive value is
-    taken as UTC. Raises ValueError for anything else: a wrong timestamp in an official file is
-    worse than an error."""
+    store), or None. Accepts a datetime, a pandas Timestamp or ISO 8601 text (a naive value is
+    taken as UTC) or a date (the document's date: its 00:00 Vietnamese time, see
+    :func:`briefkit.clock.document_timestamp`). Raises ValueError for anything else: a wrong
+    timestamp in an official file is worse than an error."""
     for key in GENERATED_AT_KEYS:
         if key in provenance and not is_missing(provenance[key]):
             raw = provenance[key]
@@ -298,8 +306,8 @@ def generated_at(provenance: Mapping[str, object]) -> _dt.datetime | None:
         value = raw.to_pydatetime()
     elif isinstance(raw, _dt.datetime):
         value = raw
-    elif isinstance(raw, _dt.date):
-        value = _dt.datetime(raw.year, raw.month, raw.day)
+    elif isinstance(raw, _dt.date):  # a document date: its 00:00 in Vietnam
+        value = document_timestamp(raw)
     else:
         raise ValueError(f"provenance {key!r}: expected a time, got {type(raw).__name__}")
     if value.tzinfo is not None:
@@ -991,8 +999,13 @@ def _save(workbook: Workbook, target: Path, when: _dt.datetime | None) -> None:
     """Save like ``Workbook.save`` but without its "modified = now", with fixed zip times and
     with floats written exactly."""
     stamp = _ZIP_EPOCH
-    if when is not None and when.year >= 1980:
-        stamp = (when.year, when.month, when.day, when.hour, when.minute, when.second)
+    if when is not None:
+        # zip entries carry a wall-clock time without zone: Vietnamese time, so the document
+        # timestamp reads as 00:00 of the document's date (as in the PDF and the HTML)
+        local = when.replace(tzinfo=_dt.UTC).astimezone(LOCAL_TZ)
+        if local.year >= 1980:
+            stamp = (local.year, local.month, local.day, local.hour, local.minute,
+                     local.second)
     with _FixedTimeZip(target, stamp) as archive, _exact_floats(workbook):
         ExcelWriter(workbook, archive).write_data()
 

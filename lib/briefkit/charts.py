@@ -26,8 +26,14 @@ Design decisions, in one place:
   printer: the accent prints as near-black next to light greys.
 * **Vietnamese numbers everywhere**: tick labels and annotations go through
   :mod:`briefkit.formatting` ("80,2%", "3.043"), never through matplotlib's formatters.
-* **Deterministic output**: SVG text is drawn as paths (no font needed by the reader), ids come
-  from a fixed ``svg.hashsalt`` and no date is written, so the same data give the same bytes.
+* **SVG text is text** (``svg.fonttype: none``), in the stylesheet's family list ("Times New
+  Roman", "Liberation Serif", "Tinos", serif): the PDF renderer draws it with the document's
+  own embedded serif (about 1,000 glyph paths less per unit briefing: its PDF takes about 1 s
+  less), it stays sharp in print and can be searched and copied.
+  Matplotlib lays the text out with the first of those fonts it finds; they share Times New
+  Roman's advance widths, so the layout holds whichever one the reader's renderer picks.
+* **Deterministic output**: ids come from a fixed ``svg.hashsalt`` and no date is written, so
+  the same data give the same bytes.
 * **No figure leaks**: figures are created with :class:`~matplotlib.figure.Figure` directly,
   outside pyplot's registry, so a batch of 20 units never piles up open figures and the
   notebook's inline backend never shows a chart twice.
@@ -145,15 +151,25 @@ def resolve_serif_font() -> str:
     return FALLBACK_SERIF
 
 
+def _serif_list(family: str) -> list[str]:
+    """``font.serif`` for a resolved family: the Times-metric candidates in the stylesheet's
+    order (each renderer takes the first it has; same widths, so the layout holds), or the
+    fallback alone when none of them has the Vietnamese glyphs (its widths differ)."""
+    return list(SERIF_CANDIDATES) if family in SERIF_CANDIDATES else [family]
+
+
 def theme_rc() -> dict[str, Any]:
     """The rcParams of the briefing theme (seaborn's "ticks" style and "paper" context,
     overridden for print)."""
     family = resolve_serif_font()
     rc: dict[str, Any] = {**sns.axes_style("ticks"), **sns.plotting_context("paper")}
     rc.update({
-        # Fonts: a concrete family list, so text does not depend on font.serif at draw time.
-        "font.family": [family, FALLBACK_SERIF],
-        "font.serif": [family, *SERIF_CANDIDATES, FALLBACK_SERIF],
+        # Fonts: the generic "serif", so that the SVG names the document's whole CSS list
+        # ('Times New Roman', 'Liberation Serif', 'Tinos', …, serif) and the browser or
+        # WeasyPrint picks the same font as for the body text; matplotlib measures with the
+        # first of them installed (all have the same advance widths).
+        "font.family": ["serif"],
+        "font.serif": _serif_list(family),
         "font.size": 9.0,
         "axes.titlesize": 10.0,
         "axes.titleweight": "bold",
@@ -203,8 +219,9 @@ def theme_rc() -> dict[str, Any]:
         "figure.constrained_layout.use": True,
         "figure.constrained_layout.h_pad": 0.04,
         "figure.constrained_layout.w_pad": 0.04,
-        # Output: vector text as paths, deterministic ids, TrueType if someone saves a PDF.
-        "svg.fonttype": "path",
+        # Output: SVG text as text (WeasyPrint draws it with the document's embedded font,
+        # sharp in print, searchable), deterministic ids, TrueType if someone saves a PDF.
+        "svg.fonttype": "none",
         "svg.hashsalt": SVG_HASHSALT,
         "pdf.fonttype": 42,
         "ps.fonttype": 42,
@@ -242,8 +259,8 @@ def _new_figure(height_cm: float = FIG_HEIGHT_CM, width_cm: float = FIG_WIDTH_CM
 
 
 def figure_svg(fig: Figure) -> str:
-    """The figure as SVG text: text as paths, fixed ids, no date, so identical for identical
-    figures."""
+    """The figure as SVG text: text as ``<text>`` in the document's serif, fixed ids, no date,
+    so identical for identical figures."""
     buffer = io.StringIO()
     with _themed():
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "briefkit"})

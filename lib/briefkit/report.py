@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from briefkit import __version__
+from briefkit.clock import LOCAL_TZ, local_now
 from briefkit.formatting import (
     MISSING,
     format_number,
@@ -506,13 +507,21 @@ def recommendations_html(items: Iterable[str]) -> str:
     return f'<ol class="bk-recommendations">{lis}</ol>' if lis else ""
 
 
-def _provenance_time(value: Any) -> str:
+def _provenance_date(value: Any) -> str:
+    """The day a provenance time falls on in Vietnam, as "30/11/2026": the date only, so that
+    a run a minute (or an hour) later gives the same documents. An aware time is converted to
+    Vietnamese time first (17:00 UTC is already the next day in Hà Nội); a naive one is taken
+    as Vietnamese time; a date is itself."""
     if isinstance(value, str):
-        value = pd.Timestamp(value)
-    if isinstance(value, _dt.datetime | pd.Timestamp):
-        return pd.Timestamp(value).strftime("%H:%M ngày %d/%m/%Y")
+        value = pd.Timestamp(value.strip())  # ISO 8601; anything else is an error
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(LOCAL_TZ)
+        value = value.date()
     if isinstance(value, _dt.date):
-        return value.strftime("%d/%m/%Y")
+        return _short_date(value)
     return str(value)
 
 
@@ -528,8 +537,14 @@ def provenance_html(provenance: Mapping[str, Any]) -> str:
     Keys (all optional): ``period`` (a :class:`~briefkit.periods.Period` or its label),
     ``convention`` (``calendar``/``nd09``; taken from the Period when absent), ``data_sha256``
     (shown shortened), ``params``/``parameters`` (a mapping or text), ``version`` (default:
-    this briefkit), ``generated_at`` (datetime or ISO text; default: now). Other keys follow
-    as "key: value".
+    this briefkit), ``generated_at`` (date, datetime or ISO text; default: now). Other keys
+    follow as "key: value".
+
+    Of ``generated_at`` only the date is printed ("tạo ngày 30/11/2026", the day in
+    Vietnamese time), never the time of day: the batch passes the documents' timestamp
+    (:func:`briefkit.clock.document_timestamp`, 00:00 of the document's date), and a run a
+    minute later must give the same HTML and PDF. The clock is read only when no
+    ``generated_at`` is given.
     """
     info = dict(provenance)
     # The per-file hashes and the period spec are in the manifest and on the annex's
@@ -555,9 +570,9 @@ def provenance_html(provenance: Mapping[str, Any]) -> str:
         parts.append(f"tham số: {_params_text(params)}")
     parts.append(f"briefkit {info.pop('version', None) or __version__}")
     generated = info.pop("generated_at", None)
-    if generated is None:
-        generated = _dt.datetime.now().replace(microsecond=0)
-    parts.append(f"tạo lúc {_provenance_time(generated)}")
+    if is_missing(generated):  # a notebook run by hand; a batch gives the document date
+        generated = local_now()
+    parts.append(f"tạo ngày {_provenance_date(generated)}")
     parts += [f"{k}: {v}" for k, v in info.items() if not is_missing(v)]
     return f'<p class="bk-provenance">{_e(" · ".join(parts))}</p>'
 
