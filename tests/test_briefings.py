@@ -132,7 +132,7 @@ def test_html_stands_alone_without_code(run: dict[str, Any]) -> None:
         assert not re.search(r"""(?:src|href)\s*=\s*["']https?://""", html)
         assert "<script" not in html
         assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in html
-        assert "<svg" in html  # charts embedded
+        assert 'src="data:image/svg+xml;base64,' in html  # charts embedded
 
 
 def test_executed_notebook_keeps_unit_id_text(run: dict[str, Any]) -> None:

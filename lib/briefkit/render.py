@@ -231,6 +231,14 @@ def inline_svg(svg: str | list[str]) -> str:
     return _XML_PROLOGUE.sub("", text).strip()
 
 
+def svg_base64(svg: str | list[str]) -> str:
+    """An SVG document as the base64 payload of a ``data:image/svg+xml`` URL (see the
+    template): :func:`inline_svg`'s clean-up (no DOCTYPE naming a W3C URL), UTF-8."""
+    import base64
+
+    return base64.b64encode(inline_svg(svg).encode("utf-8")).decode("ascii")
+
+
 def data_uri_payload(data: str | list[str]) -> str:
     """Base64 image data as stored in a notebook, without the line breaks some writers add."""
     text = "".join(data) if isinstance(data, list) else str(data)
@@ -296,6 +304,7 @@ class BriefingHTMLExporter(HTMLExporter):
     def default_filters(self) -> Any:
         yield from super().default_filters()
         yield ("inline_svg", inline_svg)
+        yield ("svg_base64", svg_base64)
         yield ("data_uri_payload", data_uri_payload)
 
     def from_notebook_node(  # type: ignore[override]
@@ -652,4 +661,5 @@ __all__ = [
     "render_notebook",
     "set_document_metadata",
     "source_date_epoch",
+    "svg_base64",
 ]

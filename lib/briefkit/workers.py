@@ -173,8 +173,9 @@ def _collect(work: Path) -> dict[str, bytes]:
     return files
 
 
-def _stamp(executed: Path, created: str | None, source: Path) -> None:
-    """Record the documents' date and the source notebook in the executed notebook."""
+def _stamp(executed: Path, created: str | None, source: Path) -> Any:
+    """Record the documents' date and the source notebook in the executed notebook; return
+    the notebook node."""
     import nbformat
 
     from briefkit.render import set_document_metadata
@@ -186,6 +187,7 @@ def _stamp(executed: Path, created: str | None, source: Path) -> None:
     if isinstance(pm, dict):
         pm["input_path"] = str(source)
     executed.write_text(nbformat.writes(nb), encoding="utf-8")
+    return nb
 
 
 def _run_notebook(task: NotebookTask, context: WorkerContext, work: Path,
@@ -220,9 +222,10 @@ def _run_notebook(task: NotebookTask, context: WorkerContext, work: Path,
                                    traceback.format_exc())
     result.execute_s = outcome.duration
     result.ok, result.error, result.detail = outcome.ok, outcome.error, outcome.detail
+    node = None
     if executed.is_file():
         with contextlib.suppress(Exception):  # a notebook the engine mangled stays as it is
-            _stamp(executed, task.created, Path(task.notebook))
+            node = _stamp(executed, task.created, Path(task.notebook))
     if not outcome.ok or not task.render:
         result.files = {executed.name: executed.read_bytes()} if executed.is_file() else {}
         return
@@ -230,7 +233,14 @@ def _run_notebook(task: NotebookTask, context: WorkerContext, work: Path,
     start = time.perf_counter()
     try:
         renderer = context.renderer or default_renderer()
-        renderer(executed, html, pdf)
+        from briefkit.render import render_documents, render_notebook
+
+        if renderer is render_notebook and node is not None:  # the node in hand: no re-read
+            text, data = render_documents(node, name=executed.stem, base_url=f"{work}/")
+            html.write_text(text, encoding="utf-8")
+            pdf.write_bytes(data)
+        else:
+            renderer(executed, html, pdf)
         missing = [p.name for p in (html, pdf) if not p.is_file()]
         if missing:
             result.ok, result.error = False, \
