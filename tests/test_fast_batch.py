@@ -183,6 +183,38 @@ def test_a_new_notebook_rebuilds_every_unit(data: Path, tmp_path: Path,
                               "AGG": "rebuilt", "overview": "reused", "annex": "reused"}
 
 
+def prepared_from(result: Any) -> str:
+    return json.loads(result.manifest.read_text("utf-8"))["parameters"]["prepared"]
+
+
+def test_prepared_data_is_reused_only_for_the_same_inputs(data: Path, tmp_path: Path,
+                                                          notebooks: Path) -> None:
+    out = tmp_path / "out"
+    first = scripted(data, out, notebooks)
+    kpis = first.kpis.read_bytes()
+    assert prepared_from(first) == "computed"
+    again = scripted(data, out, notebooks)
+    assert prepared_from(again) == "cached"  # nothing loaded, validated or computed again
+    assert again.kpis.read_bytes() == kpis
+    assert [str(w) for w in again.data_warnings] == [str(w) for w in first.data_warnings]
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(TARGETS, encoding="utf-8")
+    other = run_batch(RunRequest(data, "2022Q1", out, notebooks=notebooks, workers=0,
+                                 targets=targets), executor=ScriptedExecutor(),
+                      renderer=fake_render, annex_writer=fake_annex, progress=False)
+    assert prepared_from(other) == "computed"
+    cache = first.folder / ".briefkit"
+    assert len(list(cache.iterdir())) == 1  # only the newest is kept
+    for plan in cache.glob("*/plan.json"):
+        plan.write_text("{not json", encoding="utf-8")  # damaged: computed again, no failure
+    damaged = run_batch(RunRequest(data, "2022Q1", out, notebooks=notebooks, workers=0,
+                                   targets=targets), executor=ScriptedExecutor(),
+                        renderer=fake_render, annex_writer=fake_annex, progress=False)
+    assert prepared_from(damaged) == "computed" and damaged.kpis.read_bytes() == \
+        other.kpis.read_bytes()
+    assert prepared_from(scripted(data, out, notebooks, force=True)) == "computed"
+
+
 # ------------------------------------------------------------------------ worker processes
 
 

@@ -31,7 +31,7 @@ import io
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,7 @@ from briefkit import schema
 from briefkit.problems import InputError, Problem, Severity
 from briefkit.schema import Table
 
-__all__ = ["RULES", "Dataset", "load_dataset", "read_table", "validate"]
+__all__ = ["RULES", "Dataset", "find_files", "load_dataset", "read_table", "validate"]
 
 #: Every validation rule: id → (severity, what it means). Problems carry the id in ``rule``.
 RULES: dict[str, tuple[Severity, str]] = {
@@ -375,9 +375,9 @@ def _read_xlsx(path: Path, table: Table) -> _Raw:
                 break
         if found is None:
             ws = wb.worksheets[0]
-            for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-                if any(v not in (None, "") for v in values):
-                    found = (ws, number, [_clean_header(v) for v in values])
+            for number, row_values in enumerate(ws.iter_rows(values_only=True), start=1):
+                if any(v not in (None, "") for v in row_values):
+                    found = (ws, number, [_clean_header(v) for v in row_values])
                     break
             else:
                 raise _Unreadable(f"sheet {ws.title!r} is empty")
@@ -421,12 +421,12 @@ def _read_xlsx(path: Path, table: Table) -> _Raw:
     finally:
         wb.close()
     problems = _header_problems(path, table, header, positions, duplicates, header_row)
-    for pos, cells in numeric.items():
-        if cells:
-            number, v, fmt, text = cells[0]
+    for pos, found_cells in numeric.items():
+        if found_cells:
+            number, v, fmt, text = found_cells[0]
             problems.append(_problem(
                 "numeric_code", path.name,
-                f"column {header[pos]!r} is stored as numbers in Excel ({len(cells)} cells, "
+                f"column {header[pos]!r} is stored as numbers in Excel ({len(found_cells)} cells, "
                 f"first in row {number}: {v!r} read as {text!r} using number format {fmt!r}); "
                 "leading zeros or trailing decimal zeros may be lost: format the column as Text",
                 number, header[pos]))
@@ -515,7 +515,7 @@ def _vocabulary(text: pd.Series, vocab: dict[str, object]) -> tuple[np.ndarray, 
     codes, uniques = pd.factorize(text)
     mapped = np.array([vocab.get(schema.fold(str(u))) for u in uniques] + [None], dtype=object)
     values = mapped[codes]  # code -1 (missing) picks the trailing None
-    bad = (codes >= 0) & np.equal(values, None)
+    bad = (codes >= 0) & np.equal(values, np.array(None))
     return values, bad
 
 
@@ -591,9 +591,9 @@ def _convert(kind: str, text: pd.Series) -> tuple[pd.Series, dict[str, np.ndarra
             bad = ~missing & ~(np.isfinite(number) & (np.mod(number, 1) == 0))
             negative = ~missing & ~bad & (number < 0)
         ok = ~missing & ~bad & ~negative
-        values = pd.array(np.where(ok, number, 0).astype(np.int64), dtype="Int64")
-        values[~ok] = pd.NA
-        return pd.Series(values, index=text.index), \
+        counts = pd.array(np.where(ok, number, 0).astype(np.int64), dtype="Int64")
+        counts[~ok] = pd.NA
+        return pd.Series(counts, index=text.index), \
             {"bad_count": bad, "negative_count": negative}, missing
     mapped, bad = _vocabulary(text, schema.VOCABULARIES[kind])
     rule = _BAD_VALUE_RULE[kind]
@@ -795,7 +795,7 @@ def _check_aggregates(loaded: _Loaded) -> None:
     frame = loaded.frame
     if loaded.has("period"):
         reason = _parse_periods(frame["period"]).error
-        bad = ~np.equal(reason, None) & frame["period"].notna().to_numpy()
+        bad = ~np.equal(reason, np.array(None)) & frame["period"].notna().to_numpy()
         if bad.any():
             loaded.emit("bad_period", "period", bad,
                         [f"cannot read period {p!r}: {r}"
@@ -839,6 +839,16 @@ def _check_aggregates(loaded: _Loaded) -> None:
 
 def _today(today: _dt.date | None) -> pd.Timestamp:
     return pd.Timestamp(today if today is not None else _dt.date.today()).normalize()
+
+
+def find_files(folder: str | Path) -> tuple[dict[str, Path], list[Problem]]:
+    """The data files of a folder, without reading them: table name → file; a missing
+    folder, missing required tables and ambiguous ones are problems."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return {}, [_problem("missing_folder", str(folder),
+                             f"data folder {str(folder)!r} does not exist")]
+    return _find_files(folder)
 
 
 def _find_files(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
@@ -948,7 +958,7 @@ def _check_dossier_fit(loaded: dict[str, _Loaded]) -> None:
     if m.empty:
         return
 
-    def emit(rule: str, mask: pd.Series, describe: Callable[[dict[str, Any]], str]) -> None:
+    def emit(rule: str, mask: pd.Series, describe: Callable[[dict[Hashable, Any]], str]) -> None:
         hits = m[mask.fillna(False).to_numpy(dtype=bool)].sort_values("row")
         if hits.empty:
             return

@@ -48,7 +48,9 @@ from briefkit.batch.plan import (
     default_header_file,
     default_notebooks_dir,
     make_plan,
+    prepare,
 )
+from briefkit.batch.prepared import Prepared, save_cached
 from briefkit.batch.publish import Previous, Publisher, exclusive, sweep
 from briefkit.batch.request import (
     ANNEX_NAME,
@@ -63,9 +65,10 @@ from briefkit.batch.request import (
 )
 from briefkit.batch.slugs import unit_slug, unit_slugs
 from briefkit.batch.steps import Step, finish, lost_result, plan_steps, reused_result
-from briefkit.clock import document_date, document_timestamp, local_now, run_time
+from briefkit.clock import local_now
+from briefkit.iorw import atomic_write_text
 from briefkit.manifest import MANIFEST_NAME, data_fingerprint, provenance, write_manifest
-from briefkit.pipeline import write_kpis_csv
+from briefkit.pipeline import kpis_csv_text
 from briefkit.workers import InlinePool, LocalPool, Pool
 
 __all__ = [
@@ -129,43 +132,38 @@ def run_batch(request: RunRequest, *, executor: Any = None, renderer: Renderer |
     own = pool is None
     pool = pool if pool is not None else make_pool(plan)
     try:
+        start = getattr(pool, "start", None)
+        if callable(start) and (request.force or not (plan.folder / MANIFEST_NAME).exists()):
+            start()  # warm the workers up while the data is prepared
+        mark = time.perf_counter()
+        prepared = prepare(plan)  # before the folder exists: bad data writes nothing
+        timings["prepare"] = time.perf_counter() - mark
         with exclusive(plan.folder):
-            start = getattr(pool, "start", None)
-            if callable(start) and (request.force or not (plan.folder / MANIFEST_NAME).exists()):
-                start()  # warm the workers up while the bundle is prepared
-            return _execute(plan, pool, started, clock, progress, timings)
+            return _execute(plan, prepared, pool, started, clock, progress, timings)
     finally:
         if own:
             pool.close()
 
 
-def _execute(plan: Plan, pool: Pool, started: Any, clock: float, progress: bool,
-             timings: dict[str, float]) -> BatchResult:
-    from briefkit.bundle import build_bundle, load_header
-
+def _execute(plan: Plan, prepared: Prepared, pool: Pool, started: Any, clock: float,
+             progress: bool, timings: dict[str, float]) -> BatchResult:
     folder = plan.folder
     sweep(folder)
     previous = Previous.read(folder)
     publisher = Publisher(folder)
     (folder / MANIFEST_NAME).unlink(missing_ok=True)  # from now on the folder is "in progress"
-    kpis = write_kpis_csv(plan.result, plan.out_dir)
+    bundle = prepared.bundle
+    kpis = atomic_write_text(folder / KPIS_NAME, kpis_csv_text(bundle.table))
+    if not prepared.cached:
+        save_cached(folder, plan.cache_key, prepared)
 
     mark = time.perf_counter()
-    header = load_header(plan.header)
-    # One time for the run's documents: SOURCE_DATE_EPOCH or now, as the documents' date
-    # (see briefkit.clock); the manifest keeps the wall-clock start and end.
-    created = document_timestamp(document_date(run_time(), header.get("date")))
-    bundle = build_bundle(plan.data_dir, plan.period.spec, convention=plan.period.convention,
-                          targets_file=plan.targets, header_file=plan.header,
-                          index766_file=plan.index766, dataset=plan.dataset,
-                          table=plan.result.table, generated_at=created,
-                          parameters=plan.base_parameters())
-    annex_provenance = provenance(plan.dataset, plan.period, {
+    annex_provenance = provenance(prepared.files, plan.period, {
         **plan.base_parameters(),
         "units": list(plan.request.units) if plan.request.units else None},
-        generated_at=created)
+        generated_at=plan.created)
     steps = plan_steps(plan, bundle, annex_provenance)
-    timings["prepare"] = time.perf_counter() - mark
+    timings["steps_plan"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
     results: dict[str, StepResult] = {}
@@ -200,11 +198,11 @@ def _execute(plan: Plan, pool: Pool, started: Any, clock: float, progress: bool,
         results.setdefault(step.id, lost_result(step))
     timings["steps"] = time.perf_counter() - mark
 
-    if data_fingerprint(plan.dataset.files) != plan.fingerprint:
+    if data_fingerprint(prepared.files) != plan.fingerprint:
         warnings.append("the data files changed during the run: the briefings may not all "
                         "come from the same data; run again")
-    return _write_manifest(plan, steps, results, kpis, started, clock, warnings, timings,
-                           pool)
+    return _write_manifest(plan, prepared, steps, results, kpis, started, clock, warnings,
+                           timings, pool)
 
 
 def _relative(files: list[Path], folder: Path) -> list[str]:
@@ -223,7 +221,8 @@ def _row(step: Step, result: StepResult, folder: Path) -> dict[str, Any]:
     return row
 
 
-def _write_manifest(plan: Plan, steps: list[Step], results: dict[str, StepResult], kpis: Path,
+def _write_manifest(plan: Plan, prepared: Prepared, steps: list[Step],
+                    results: dict[str, StepResult], kpis: Path,
                     started: Any, clock: float, warnings: list[str],
                     timings: dict[str, float], pool: Pool) -> BatchResult:
     folder = plan.folder
@@ -237,13 +236,14 @@ def _write_manifest(plan: Plan, steps: list[Step], results: dict[str, StepResult
                   "units": list(plan.request.units) if plan.request.units is not None else None,
                   "unit_parameters": list(UNIT_PARAMETERS), "force": plan.request.force,
                   "workers": getattr(pool, "size", None), "pool": pool.name,
+                  "prepared": "cached" if prepared.cached else "computed",
                   "scheduler": plan.request.scheduler}
     finished = local_now()
     from briefkit.kpis import DEFAULT_INDEX766_FILE
 
     manifest = write_manifest(
         folder / MANIFEST_NAME, period=plan.period, outputs=outputs,
-        data_files=plan.dataset.files,
+        data_files=prepared.files,
         other_inputs={"targets": plan.targets, "header": plan.header,
                       "index766": plan.index766 or DEFAULT_INDEX766_FILE,
                       "unit_notebook": plan.unit_notebook,
@@ -254,4 +254,4 @@ def _write_manifest(plan: Plan, steps: list[Step], results: dict[str, StepResult
     units_typed = [u for u in units if isinstance(u, UnitResult)]
     return BatchResult(plan.period, folder, kpis, manifest, units_typed, overview, annex,
                        plan.executor_name, started, finished, time.perf_counter() - clock,
-                       warnings, list(plan.dataset.warnings), timings)
+                       warnings, list(prepared.warnings), timings)

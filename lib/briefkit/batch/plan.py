@@ -12,24 +12,26 @@ from __future__ import annotations
 import pickle
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from briefkit.batch.prepared import HISTORY_PERIODS, Prepared, cache_key, load_cached
 from briefkit.batch.request import OVERVIEW_NOTEBOOK, UNIT_NOTEBOOK, RunRequest
 from briefkit.batch.slugs import unit_slugs
-from briefkit.data import Dataset, load_dataset
+from briefkit.clock import document_date, document_timestamp, run_time
+from briefkit.data import Dataset, find_files, load_dataset
 from briefkit.engines import available_executors
 from briefkit.kpis import container_units
 from briefkit.manifest import data_fingerprint
 from briefkit.periods import Period, parse_period
-from briefkit.pipeline import KpiRequest, KpiResult, compute_request
 from briefkit.problems import InputError, Problem
 from briefkit.workers import WorkerContext
 
 __all__ = ["AnnexWriter", "Plan", "Renderer", "default_header_file", "default_notebooks_dir",
-           "make_plan"]
+           "make_plan", "prepare"]
 
 #: The repository this module sits in (an editable install): where the default notebooks and
 #: params/header.yaml live when the current folder has none.
@@ -65,12 +67,16 @@ def default_header_file() -> Path | None:
 
 @dataclass
 class Plan:
-    """Everything a run needs, checked; building it writes nothing."""
+    """Everything a run needs, checked; building it writes nothing.
+
+    ``cached``: the prepared data of an earlier run with the same inputs (see
+    :mod:`briefkit.batch.prepared`); otherwise ``dataset`` is the loaded, validated data and
+    :func:`prepare` computes the rest. ``created``: the documents' timestamp."""
 
     request: RunRequest
     period: Period
-    dataset: Dataset
-    result: KpiResult
+    dataset: Dataset | None
+    cached: Prepared | None
     units: list[tuple[str, str]]
     slugs: dict[str, str]
     data_dir: Path
@@ -83,6 +89,9 @@ class Plan:
     context: WorkerContext
     executor_name: str
     fingerprint: str
+    files: dict[str, Path]
+    created: datetime
+    cache_key: str
 
     @property
     def folder(self) -> Path:
@@ -92,6 +101,42 @@ class Plan:
         return {"data_dir": str(self.data_dir), "period": self.period.spec,
                 "convention": self.period.convention, "targets_file": _text(self.targets),
                 "header_file": _text(self.header), "index766_file": _text(self.index766)}
+
+
+def prepare(plan: Plan) -> Prepared:
+    """The run's prepared data: the cached one, or computed now from the loaded data (the
+    KPI table, then the bundle, sharing their raw tables). Raises InputError when the data
+    cannot give a KPI table."""
+    if plan.cached is not None:
+        return plan.cached
+    from briefkit.bundle import build_bundle
+    from briefkit.kpis import kpi_tables, load_index766_weights
+    from briefkit.targets import load_targets
+
+    dataset = plan.dataset
+    assert dataset is not None
+    try:
+        targets = load_targets(plan.targets) if plan.targets else None
+        table, _ = kpi_tables(dataset, plan.period, 1, targets,
+                              weights=load_index766_weights(plan.index766))
+        bundle = build_bundle(plan.data_dir, plan.period.spec,
+                              convention=plan.period.convention, targets_file=plan.targets,
+                              header_file=plan.header, index766_file=plan.index766,
+                              history_periods=HISTORY_PERIODS, dataset=dataset, table=table,
+                              generated_at=plan.created, parameters=plan.base_parameters())
+    except ValueError as exc:
+        raise InputError([Problem(str(plan.data_dir), str(exc))]) from exc
+    every, grouping = _units_of(dataset)
+    return Prepared(every, grouping, dict(dataset.files), list(dataset.warnings), bundle)
+
+
+def _units_of(dataset: Dataset) -> tuple[list[tuple[str, str]], set[str]]:
+    """Every unit of units.csv as (id, name), in order, and the units that only group
+    others (they resolve nothing: their briefing would be empty)."""
+    table = dataset.units
+    ids = [str(u) for u in table["unit_id"]]
+    return list(zip(ids, (str(n) for n in table["name"]), strict=True)), \
+        container_units(dataset)
 
 
 def _text(path: Path | None) -> str | None:
@@ -206,25 +251,42 @@ def make_plan(request: RunRequest, executor: Any = None, renderer: Renderer | No
                                     "workers=0", rule="bad_value"))
 
     data_dir = Path(request.data).expanduser().resolve()
+    out_dir = Path(request.out).expanduser().resolve()
+    files: dict[str, Path] = {}
+    created = _documents_time(header)
+    key = ""
+    cached: Prepared | None = None
+    if period is not None and not problems and data_dir.is_dir():
+        # Inputs whose bytes an earlier run already validated and prepared: read its result.
+        files, file_problems = find_files(data_dir)
+        if not file_problems:
+            key = cache_key(files, {"targets": targets, "header": header,
+                                    "index766": index766},
+                            {"period": period.spec, "convention": period.convention,
+                             "created": created.isoformat(),
+                             "today": date.today().isoformat()})
+            cached = None if request.force else load_cached(out_dir / period.slug, key)
     dataset = None
-    try:
-        dataset = load_dataset(data_dir)
-    except InputError as exc:
-        problems += exc.problems
+    if cached is None:
+        try:
+            dataset = load_dataset(data_dir)
+            files = dict(dataset.files)
+        except InputError as exc:
+            problems += exc.problems
 
     units: list[tuple[str, str]] = []
     slugs: dict[str, str] = {}
-    if dataset is not None:
-        table = dataset.units
-        all_ids = [str(u) for u in table["unit_id"]]
-        names = dict(zip(all_ids, (str(n) for n in table["name"]), strict=True))
+    if cached is not None or dataset is not None:
+        every, grouping_only = (cached.units, cached.grouping_only) if cached is not None \
+            else _units_of(dataset)  # type: ignore[arg-type]
+        all_ids = [u for u, _ in every]
+        names = dict(every)
         try:
             slugs = unit_slugs(all_ids)
         except ValueError as exc:
             problems.append(Problem("units", str(exc), rule="duplicate_id"))
         # A unit that only groups others resolves nothing: its briefing would be empty. It
         # stays in the overview, the annex and kpis.csv, and --units can still ask for it.
-        grouping_only = container_units(dataset)
         wanted = [u for u in all_ids if u not in grouping_only]
         if request.units is not None:
             asked = list(dict.fromkeys(str(u) for u in request.units))
@@ -239,16 +301,28 @@ def make_plan(request: RunRequest, executor: Any = None, renderer: Renderer | No
 
     if problems:
         raise InputError(problems)
-    assert period is not None and dataset is not None
-    kpi_request = KpiRequest(data_dir, period.spec, period.convention, targets, index766)
+    assert period is not None
+    return Plan(request, period, dataset, cached, units, slugs, data_dir, out_dir,
+                unit_notebook, overview_notebook, header, targets, index766, context,
+                executor_name, data_fingerprint(files), files, created, key)
+
+
+def _documents_time(header: Path | None) -> datetime:
+    """The documents' timestamp: their date (the header's, else the run's, see
+    :mod:`briefkit.clock`) at 00:00 Vietnamese time."""
+    from briefkit.bundle import load_header
+
+    fixed = None
+    if header is not None:
+        try:
+            fixed = load_header(header).get("date")
+        except Exception:  # a broken header is reported by _check_header
+            fixed = None
     try:
-        result = compute_request(kpi_request, dataset=dataset)
-    except ValueError as exc:
-        raise InputError([Problem(str(data_dir), str(exc))]) from exc
-    return Plan(request, period, dataset, result, units, slugs, data_dir,
-                Path(request.out).expanduser().resolve(), unit_notebook, overview_notebook,
-                header, targets, index766, context, executor_name,
-                data_fingerprint(dataset.files))
+        day = document_date(run_time(), fixed)
+    except (TypeError, ValueError):
+        day = document_date(run_time())
+    return document_timestamp(day)
 
 
 def _missing_module(name: str) -> str | None:

@@ -108,12 +108,12 @@ def plan_steps(plan: Plan, bundle: Bundle, annex_provenance: dict[str, Any]) -> 
     steps = [notebook_step("step:overview", "overview", folder, OVERVIEW, bundle,
                            plan.overview_notebook, dict(base))]
     annex_key = _key(kind="annex", table=hashlib.sha256(
-        kpis_csv_text(plan.result.table).encode("utf-8")).hexdigest(),
+        kpis_csv_text(bundle.table).encode("utf-8")).hexdigest(),
         provenance=annex_provenance,
         writer=_identity(plan.context.annex_writer, "briefkit.annex.write_annex"),
         version=__version__)
     steps.append(Step("step:annex", "annex", folder, (ANNEX_NAME,),
-                      lambda: AnnexTask("*annex", ANNEX_NAME, plan.result.table, plan.period,
+                      lambda: AnnexTask("*annex", ANNEX_NAME, bundle.table, plan.period,
                                         annex_provenance), annex_key,
                       data_sha256=bundle.provenance.get("data_sha256")))
     for unit_id, name in plan.units:
