@@ -90,7 +90,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -267,11 +267,13 @@ def build_annex(table: pd.DataFrame, period: Period, provenance: Mapping[str, ob
 
     workbook = Workbook()
     _use_default_font(workbook)
-    _bieu06_sheet(workbook.active, table, period, kind_labels, title or BIEU06_TITLE)
+    bieu06 = workbook.active
+    assert isinstance(bieu06, Worksheet)  # a new Workbook's one sheet, active
+    _bieu06_sheet(bieu06, table, period, kind_labels, title or BIEU06_TITLE)
     _kpi_sheet(workbook.create_sheet(SHEET_KPI), table, period, chosen, show_all_targets)
     _sources_sheet(workbook.create_sheet(SHEET_SOURCES), period, provenance)
     _kpi_data_sheet(workbook.create_sheet(SHEET_KPI_DATA), table)
-    workbook.active.HeaderFooter.differentFirst = True  # no number on page 1 (Decree 30)
+    bieu06.HeaderFooter.differentFirst = True  # no number on page 1 (Decree 30)
 
     props = workbook.properties
     props.creator = f"briefkit {__version__}"
@@ -350,7 +352,8 @@ def _put(ws: Worksheet, row: int, col: int, value: object = None, *, font: Font 
          fill: PatternFill | None = None) -> Cell:
     """Write one cell. ``str`` is always stored as literal text (never a formula or an error
     code); other values as numbers; None / NaN as an empty cell that still has its style."""
-    cell = ws.cell(row=row, column=col)
+    # not a MergedCell: writing one's value raises before anything is returned
+    cell = cast(Cell, ws.cell(row=row, column=col))
     if isinstance(value, str):
         text = neutral_text(value)
         cell.value = text
@@ -464,9 +467,11 @@ def _print_setup(ws: Worksheet, title_rows: str | None, *, pages_tall: int = 0,
     ws.page_margins = copy(_MARGINS)
     if title_rows:
         ws.print_title_rows = title_rows
-    ws.oddHeader.center.text = "&P"
-    ws.oddHeader.center.font = f"{FONT_NAME},Regular"
-    ws.oddHeader.center.size = FONT_SIZE
+    header = ws.oddHeader
+    assert header is not None  # openpyxl's HeaderFooter() always makes its items
+    header.center.text = "&P"
+    header.center.font = f"{FONT_NAME},Regular"
+    header.center.size = FONT_SIZE
 
 
 def _use_default_font(workbook: Workbook) -> None:
@@ -476,7 +481,8 @@ def _use_default_font(workbook: Workbook) -> None:
     font and that of every unstyled cell, and column widths are measured in its digit width.
     Replacing it before any cell is written is safe (nothing refers to another font yet).
     """
-    workbook._fonts = IndexedList([_FONT])  # private: no public API for it
+    # private: no public API for it (nor an attribute in openpyxl's stubs)
+    cast(Any, workbook)._fonts = IndexedList([_FONT])
 
 
 # ---------------------------------------------------------------------------------- sheet 1
@@ -591,7 +597,7 @@ def _bieu06_sheet(ws: Worksheet, table: pd.DataFrame, period: Period,
 
     for col, width in enumerate(widths, start=1):
         _width(ws, col, width)
-    ws.freeze_panes = ws.cell(row=BIEU06_FIRST_DATA_ROW, column=3)
+    ws.freeze_panes = cast(Cell, ws.cell(row=BIEU06_FIRST_DATA_ROW, column=3))  # not merged
     # the form on one sheet of paper when that keeps it legible, else as many as it needs
     _print_setup(ws, f"{top}:{numbers}",
                  pages_tall=1 if _one_page_tall(ws, row - 1, widths) else 0)
@@ -833,7 +839,8 @@ def _kpi_sheet(ws: Worksheet, table: pd.DataFrame, period: Period, kpis: Sequenc
             for first, columns in placed:
                 fmt = FMT_POINTS if KPIS[columns.kpi].kind == "points" else FMT_RATE
                 key = (unit_id, columns.kpi)
-                record = indexed.loc[key] if key in indexed.index else None
+                # a full key of the unique (unit_id, kpi) index: one row, a Series
+                record = cast(pd.Series, indexed.loc[key]) if key in indexed.index else None
                 value = record["value"] if record is not None else None
                 _put(ws, row, first, value, font=font, align=_RIGHT, fmt=fmt)
                 if columns.target == "column":
@@ -847,7 +854,7 @@ def _kpi_sheet(ws: Worksheet, table: pd.DataFrame, period: Period, kpis: Sequenc
 
     for col, width in enumerate(widths, start=1):
         _width(ws, col, width)
-    ws.freeze_panes = ws.cell(row=KPI_FIRST_DATA_ROW, column=3)
+    ws.freeze_panes = cast(Cell, ws.cell(row=KPI_FIRST_DATA_ROW, column=3))  # not merged
     # as large as the widest page allows; a table that fits on one page tall at the smallest
     # scale is kept on one page tall
     scales = [100.0, 100 * _PRINT_WIDTH / max(_print_width(widths[s - 1:e])
@@ -887,9 +894,11 @@ def _kpi_data_sheet(ws: Worksheet, table: pd.DataFrame) -> None:
     ws.auto_filter.ref = f"A1:{last}{max(len(frame) + 1, 1)}"
     ws.sheet_properties.tabColor = "808080"
     _print_setup(ws, "1:1")
-    ws.oddHeader.left.text = DATA_SHEET_NOTICE
-    ws.oddHeader.left.font = f"{FONT_NAME},Italic"
-    ws.oddHeader.left.size = 10
+    header = ws.oddHeader
+    assert header is not None  # openpyxl's HeaderFooter() always makes its items
+    header.left.text = DATA_SHEET_NOTICE
+    header.left.font = f"{FONT_NAME},Italic"
+    header.left.size = 10
 
 
 # ---------------------------------------------------------------------------------- sheet 3
@@ -953,7 +962,7 @@ class _FixedTimeZip(zipfile.ZipFile):
         super().__init__(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
         self._date_time = date_time
 
-    def writestr(self, zinfo_or_arcname: str | zipfile.ZipInfo, data: Any,  # type: ignore[override]
+    def writestr(self, zinfo_or_arcname: str | zipfile.ZipInfo, data: Any,
                  compress_type: int | None = None, compresslevel: int | None = None) -> None:
         if isinstance(zinfo_or_arcname, zipfile.ZipInfo):
             info = zinfo_or_arcname
@@ -980,6 +989,7 @@ def _exact_floats(workbook: Workbook) -> Iterator[None]:
     duration of the save such cells hold ``repr(value)``; the workbook is restored afterwards.
     """
     changed: list[tuple[Cell, float]] = []
+    cell: Any  # its private ``_value`` is not in openpyxl's stubs
     try:
         for ws in workbook.worksheets:
             for row in ws.iter_rows():

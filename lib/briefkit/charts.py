@@ -54,7 +54,7 @@ import itertools
 import textwrap
 import warnings
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import matplotlib as mpl
 import numpy as np
@@ -72,6 +72,9 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
 from briefkit.formatting import MISSING, format_number, format_percent, format_value
 from briefkit.kpis import KPIS, STATUS_MET, STATUS_NA, STATUS_NOT_MET, KpiDef
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 # --------------------------------------------------------------------------- theme constants
 
@@ -235,14 +238,15 @@ def apply_theme() -> dict[str, Any]:
     The chart functions of this module apply the theme themselves, whatever the global state.
     """
     rc = theme_rc()
-    mpl.rcParams.update(rc)
+    # matplotlib types rcParams' keys as a Literal of the known names; theme_rc's are all known
+    mpl.rcParams.update(cast("dict[RcKeyType, Any]", rc))
     return rc
 
 
 @contextlib.contextmanager
 def _themed() -> Iterator[None]:
     """The theme for the duration of a chart's construction or saving."""
-    with mpl.rc_context(theme_rc()):
+    with mpl.rc_context(cast("dict[RcKeyType, Any]", theme_rc())):  # known keys, as above
         yield
 
 
@@ -560,7 +564,7 @@ def online_trend(history: pd.DataFrame, unit_id: str, kpi: str = "online_rate", 
             below = bool(np.isfinite(t) and (v > t if lower_better else v < t))
             # put the label on the side away from a target line that runs close above it
             flip = bool(np.isfinite(t) and 0 <= (t - v) / yspan < label_room)
-            flip = flip and (v - lo) / yspan > 0.15
+            flip = flip and bool((v - lo) / yspan > 0.15)
             ax.annotate(_fmt(v, kdef), xy=(xi, v), xytext=(0, -6 if flip else 6),
                         textcoords="offset points", ha="center",
                         va="top" if flip else "bottom", fontsize=8,
@@ -596,7 +600,7 @@ def _value_locator(kpi: KpiDef, lo: float, hi: float) -> FixedLocator | MaxNLoca
         step = 0.1 if hi - lo <= 0.5 else 0.2
         start = np.ceil(lo / step - 1e-9) * step
         ticks = np.arange(start, min(hi, 1.0) + 1e-9, step)
-        return FixedLocator(np.round(ticks, 10))
+        return FixedLocator(np.round(ticks, 10).tolist())
     return MaxNLocator(nbins=5, integer=kpi.kind == "count")
 
 
@@ -709,7 +713,8 @@ def _clear_marks(fig: Figure, ax: Axes, labels: list[Any], values: np.ndarray,
     """Move value labels that a target mark would cross: inside the end of the bar when it is
     long enough (white on a dark bar), else just past the mark."""
     fig.draw_without_rendering()
-    renderer = fig.canvas.get_renderer()
+    # _new_figure gives every figure an Agg canvas (the base canvas has no renderer)
+    renderer = cast(FigureCanvasAgg, fig.canvas).get_renderer()
     for i in np.flatnonzero(marked & np.isfinite(values)):
         x0, x1 = _data_width(ax, labels[i], renderer)
         if not x0 - 0.01 * hi <= targets[i] <= x1 + 0.01 * hi:
@@ -876,8 +881,8 @@ def units_vs_target(table: pd.DataFrame, kpi: str = "online_rate", *,
             else NO_DATA
         return message_figure(reason, default_title if title is None else title)
     ranked = _best_first(rows, kdef)
-    status = (ranked["status"].astype(str).to_numpy() if "status" in ranked.columns
-              else np.full(len(ranked), STATUS_NA))
+    status: np.ndarray = (ranked["status"].astype(str).to_numpy() if "status" in ranked.columns
+                          else np.full(len(ranked), STATUS_NA))
     present = [s for s in (STATUS_MET, STATUS_NOT_MET, STATUS_NA) if s in set(status)]
     legend = [Patch(facecolor=STATUS_BAR_COLORS[s],
                     edgecolor=DARK_GREY if s == STATUS_NA else STATUS_BAR_COLORS[s],
@@ -984,7 +989,8 @@ def status_heatmap(table: pd.DataFrame, kpis: Sequence[str] | None = None, *,
             tick.set_multialignment("left" if upright else "center")
         for i, unit in enumerate(order):
             for j, k in enumerate(chosen):
-                st, v = status.iat[i, j], value.iat[i, j]
+                # the pivoted "value" column: a float (NaN when missing)
+                st, v = status.iat[i, j], cast(float, value.iat[i, j])
                 ax.text(j + 0.5, i + 0.5, _fmt(v, KPIS[k]) if pd.notna(v) else MISSING,
                         ha="center", va="center", fontsize=8,
                         fontweight="bold" if st == STATUS_NOT_MET else "normal",

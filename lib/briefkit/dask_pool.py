@@ -50,13 +50,16 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import distributed
 
 from briefkit import __version__
 from briefkit.problems import InputError, Problem
 from briefkit.workers import NotebookTask, Pool, Task, TaskResult, WorkerContext, run_task
+
+if TYPE_CHECKING:
+    from dask.typing import Key
 
 __all__ = ["DaskPool", "run_on_worker", "warm_worker"]
 
@@ -189,8 +192,8 @@ class DaskPool(Pool):
         run_id = uuid.uuid4().hex
         keys = [f"briefkit-{hashlib.sha256(f'{run_id}/{t.key}'.encode()).hexdigest()[:32]}"
                 for t in shipped]
-        by_dask_key = {k: t.key for k, t in zip(keys, shipped, strict=True)}
-        pending: dict[str, distributed.Future] = {}
+        by_dask_key: dict[Key, str] = {k: t.key for k, t in zip(keys, shipped, strict=True)}
+        pending: dict[Key, distributed.Future] = {}
         try:
             try:  # one message: the scheduler sees the whole batch at once and queues it
                 futures = self.client.map(run_on_worker, shipped, key=keys, pure=False,

@@ -88,7 +88,7 @@ class _Stream(io.TextIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, text: str) -> int:  # type: ignore[override]
+    def write(self, text: str) -> int:
         self.recorder.stream(self.name_, text)
         return len(text)
 

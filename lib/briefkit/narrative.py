@@ -138,8 +138,9 @@ def units_below_target(table: pd.DataFrame, kpi_id: str) -> list[Shortfall]:
     gaps = [abs(_shown(kpi, v) - _shown(kpi, t)) for v, t in zip(rows["value"], rows["target"],
                                                                   strict=True)]
     rows = rows.assign(_gap=gaps).sort_values(["_gap", "unit_name"], ascending=[False, True])
-    return [Shortfall(r.unit_id, r.unit_name, r.value, r.target,
-                      _gap_text(kpi, r.value, r.target)) for r in rows.itertuples()]
+    return [Shortfall(unit_id, unit_name, value, target, _gap_text(kpi, value, target))
+            for unit_id, unit_name, value, target in zip(
+                rows["unit_id"], rows["unit_name"], rows["value"], rows["target"], strict=True)]
 
 
 def below_target_sentence(table: pd.DataFrame, kpi_id: str, period: Period) -> str:

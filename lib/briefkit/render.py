@@ -431,7 +431,7 @@ def _pdf_resources() -> _PdfResources | None:
     """This thread's shared PDF resources (built on first use); None when the stylesheet
     cannot be handed to WeasyPrint parsed (then each document parses its own)."""
     if hasattr(_local, "pdf"):
-        return _local.pdf  # type: ignore[no-any-return]
+        return _local.pdf
     if threading.current_thread() is threading.main_thread():
         atexit.register(_release_pdf_resources)
     from weasyprint import CSS

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -169,7 +169,7 @@ def _change_value(kpi: KpiDef, row: Mapping[str, Any]) -> float:
     if not is_missing(value) and not is_missing(prev):
         return _shown(kpi, value) - _shown(kpi, prev)
     change = row.get("change")
-    return np.nan if is_missing(change) else float(change)
+    return np.nan if change is None or is_missing(change) else float(change)
 
 
 def _unit_rows(table: pd.DataFrame, unit_id: str) -> pd.DataFrame:
@@ -180,7 +180,8 @@ def _unit_rows(table: pd.DataFrame, unit_id: str) -> pd.DataFrame:
 
 
 def _row_dict(row: pd.Series) -> dict[str, Any]:
-    return {k: (None if is_missing(v) else v) for k, v in row.items()}
+    # a KPI table's column labels are str; pandas-stubs types a Series' labels as Hashable
+    return cast(dict[str, Any], {k: (None if is_missing(v) else v) for k, v in row.items()})
 
 
 def _num_td(text: str, extra: str = "") -> str:
@@ -416,8 +417,9 @@ def bieu06_html(table: pd.DataFrame, *, title: str | None = None,
             body.append(f'<tr><td class="bk-stt">{_e(format_number(number))}</td>'
                         f'<td>{_e(row["unit_name"])}</td>{figures(row)}</tr>')
     if ROLLUP_ALL in wide.index:
+        # a row (a Series): bieu06_frame is indexed by unit_id, one row per unit
         body.append('<tr class="bk-total"><td class="bk-stt"></td><td>Tổng cộng</td>'
-                    f"{figures(wide.loc[ROLLUP_ALL])}</tr>")
+                    f"{figures(cast(pd.Series, wide.loc[ROLLUP_ALL]))}</tr>")
 
     parts = ['<section class="bk-bieu06' + (' bk-landscape"' if landscape else '"') + ">",
              '<p class="bk-form-code">Biểu số 06/VPCP/KSTT</p>']

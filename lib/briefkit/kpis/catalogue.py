@@ -76,7 +76,7 @@ class CatalogueArrays:
     @classmethod
     def of(cls, catalogue: pd.DataFrame, unit_ids: pd.Index) -> CatalogueArrays:
         procedure, procedure_ids = pd.factorize(catalogue["procedure_id"])
-        return cls(unit_ids.get_indexer(catalogue["unit_id"]), procedure,
+        return cls(unit_ids.get_indexer(pd.Index(catalogue["unit_id"])), procedure,
                    catalogue["online_level"].to_numpy(dtype=float), pd.Index(procedure_ids),
                    len(unit_ids))
 

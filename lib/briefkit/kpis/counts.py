@@ -18,7 +18,7 @@ Which figures a unit gets, period by period:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -97,14 +97,15 @@ class UnitCounts:
         # its figures — a ward that reported counts before it moved onto the system keeps its
         # history. Where both exist, dossier data wins (the loader warns). A unit known only
         # from rows that do not cover the period is unknown, not zero.
-        in_play = sum(column[name] for name in _IN_PLAY)
+        # _IN_PLAY is not empty, so the sum is an array, never sum()'s start value 0
+        in_play = cast(np.ndarray, sum(column[name] for name in _IN_PLAY))
         candidates = [u for i, u in enumerate(self.unit_ids)
                       if u in self.reporting and in_play[i] == 0]
         unknown_units = np.zeros(len(self.unit_ids), dtype=bool)
         if candidates:
             from_agg = self.aggregates.figures(period, candidates)
             unknown = [u for u in candidates if u not in self.with_dossiers and u not in from_agg]
-            unknown_units[self.unit_ids.get_indexer([*unknown, *from_agg])] = True
+            unknown_units[self.unit_ids.get_indexer(pd.Index([*unknown, *from_agg]))] = True
             for values in column.values():
                 values[unknown_units] = np.nan
             for unit_id, figure in from_agg.items():

@@ -84,8 +84,8 @@ class DossierArrays:
         received, received_known = dates_ns(dossiers["received_at"])
         resolved, resolved_known = dates_ns(dossiers["resolved_at"])
         due, due_known = dates_ns(dossiers["due_at"])
-        codes, channels = pd.factorize(dossiers["channel"])
-        channels = list(channels)
+        codes, uniques = pd.factorize(dossiers["channel"])
+        channels = list(uniques)
 
         def channel(name: str) -> np.ndarray:
             return codes == channels.index(name) if name in channels else np.zeros(

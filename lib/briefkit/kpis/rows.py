@@ -12,7 +12,7 @@ kinds and levels), so a period's table is its three number columns.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -42,7 +42,8 @@ def _value(kpi: KpiDef, num: pd.Series, den: pd.Series,
     if kpi.kind == "rate":
         return ratio
     rule = weights[kpi.id]
-    return rule.points * np.minimum(1.0, ratio / rule.full_at)
+    # np.minimum on a Series returns a Series (__array_ufunc__); numpy's stubs say ndarray
+    return cast(pd.Series, rule.points * np.minimum(1.0, ratio / rule.full_at))
 
 
 def rollup_groups(units: pd.DataFrame) -> dict[str, list[str]]:
@@ -83,8 +84,8 @@ class TableLayout:
         self.groups: list[tuple[np.ndarray, np.ndarray]] = []  # (positions, mask) of members
         for members in groups.values():
             mask = np.zeros(self.n_units, dtype=bool)
-            mask[index.get_indexer(members)] = True
-            self.groups.append((index.get_indexer(members), mask))
+            mask[index.get_indexer(pd.Index(members))] = True
+            self.groups.append((index.get_indexer(pd.Index(members)), mask))
         skeleton = pd.DataFrame({
             "unit_id": [u for _ in _KPI_LIST for u in unit_ids]
                        + [g for g in groups for _ in _KPI_LIST],
@@ -92,12 +93,12 @@ class TableLayout:
                    + [k.id for _ in groups for k in _KPI_LIST],
         })
         by_id = units.set_index(unit_ids)
-        names = {**by_id["name"].astype(str).to_dict(), **ROLLUP_NAMES}
+        names = by_id["name"].astype(str).to_dict() | ROLLUP_NAMES
         skeleton.insert(1, "unit_name", skeleton["unit_id"].map(names))
         skeleton.insert(2, "kind", skeleton["unit_id"].map(by_id["kind"].astype(str).to_dict())
                         .fillna(ROLLUP_KIND))
         skeleton.insert(3, "level", skeleton["unit_id"].map(by_id["level"].astype(str).to_dict())
-                        .fillna(skeleton["unit_id"].str.removeprefix("*").replace("", pd.NA)))
+                        .fillna(skeleton["unit_id"].str.removeprefix("*").replace({"": pd.NA})))
         skeleton.insert(4, "is_rollup", skeleton["unit_id"].str.startswith("*")
                         & ~skeleton["unit_id"].isin(by_id.index))
         self.skeleton = skeleton
