@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PERIOD ?= 2023Q4
 OUT    ?= outputs
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench bench-batch clean
 
 setup: $(VENV)/.installed
 
@@ -26,13 +26,19 @@ demo: setup data/demo/dossiers.csv
 
 test: setup
 	$(BIN)/ruff check lib tests data
+	$(BIN)/mypy
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check lib tests data
+	$(BIN)/mypy
 
 bench: setup data/demo/dossiers.csv
 	$(BIN)/python benchmarks/bench_kpis.py
+
+# Several minutes (the naive papermill loop, the demo quarter, a 100-unit world): not in `bench`.
+bench-batch: setup data/demo/dossiers.csv
+	$(BIN)/python benchmarks/bench_batch.py
 
 clean:
 	rm -rf $(OUT) data/demo

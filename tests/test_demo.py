@@ -4,6 +4,7 @@ aggregates whose identities hold)."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from pathlib import Path
 
@@ -32,6 +33,24 @@ CONTRACT_COLUMNS = {
 COUNT_COLUMNS = CONTRACT_COLUMNS["aggregates"][2:]
 AGGREGATE_ONLY_WARDS = ["09886", "10015"]
 NUMERIC_LEVEL = {"2": 2, "3": 3, "4": 4, "khong": 2, "mot_phan": 3, "toan_trinh": 4}
+
+# sha256 of the files written before generate() had a `wards` option (commit 6f1e34e), for
+# the default size and for SMALL: the default world must stay the same, byte for byte.
+SHA256_DEFAULT = {
+    "units": "55613c9280742a92a0d88df4d16aa095a52ab8ebc6be0c1fba1ae5a6c3c474ff",
+    "procedures": "4748e349074b362ff118aafde7c020a57b306c22a3898e5e89fe9d03f8c8447e",
+    "dossiers": "728d096f786d90009734398c31f73ba6b4466075ed1caf0458bb2716c99355f2",
+    "aggregates": "d8efab3f66fd3a499252ac8265cd6c4d26a2519decc71c13a8e130265aa23d3a",
+    "documents": "3c4757350df668325742099313546e4f9bdaa42a84b3f7515db52aa665cb5861",
+}
+SHA256_SMALL = SHA256_DEFAULT | {
+    "dossiers": "724354f3063d6b726fdc782acb95b5109c2cf208933ded0d0f0fc62b34e9cffa",
+    "aggregates": "8319344d141adfd763aeafdc5b4a2d78ecc48c3c2b4f3bd20c15f61565f03bc6",
+}
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def read(path: Path) -> pd.DataFrame:
@@ -90,6 +109,10 @@ def test_same_arguments_same_bytes_other_seed_other_dossiers(
     # The fake world itself (units, catalogue) does not depend on the seed.
     assert other["units"].read_bytes() == small["units"].read_bytes()
     assert other["procedures"].read_bytes() == small["procedures"].read_bytes()
+
+
+def test_the_default_world_has_not_changed(small: dict[str, Path]) -> None:
+    assert {name: sha256(path) for name, path in small.items()} == SHA256_SMALL
 
 
 def test_a_failed_write_keeps_the_previous_file_and_no_temporary(
@@ -345,7 +368,74 @@ def test_documents(tables: dict[str, pd.DataFrame]) -> None:
     assert signed_rate.min() < 0.9 < signed_rate.median()  # most sign, a unit lags
 
 
+# --- a larger world (generate(wards=N)) ---------------------------------------------
+
+LARGE_WARDS = 30
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return demo.generate(tmp_path_factory.mktemp("large"), n_dossiers=SMALL, wards=LARGE_WARDS)
+
+
+def test_larger_world_same_arguments_same_bytes(large: dict[str, Path], tmp_path: Path) -> None:
+    again = demo.generate(tmp_path, n_dossiers=SMALL, wards=LARGE_WARDS)
+    for name, path in large.items():
+        assert again[name].read_bytes() == path.read_bytes(), name
+
+
+def test_larger_world_extends_the_district(
+    small: dict[str, Path], large: dict[str, Path]
+) -> None:
+    # The default world's units come first, unchanged; the procedures are the same.
+    default_units = small["units"].read_text(encoding="utf-8")
+    assert large["units"].read_text(encoding="utf-8").startswith(default_units)
+    assert large["procedures"].read_bytes() == small["procedures"].read_bytes()
+    units = read(large["units"])
+    wards = units[units["kind"] == "phuong_xa"]
+    assert len(wards) == LARGE_WARDS and units["unit_id"].is_unique
+    assert wards["name"].tolist() == [f"UBND Phường {n}" for n in range(1, LARGE_WARDS + 1)]
+    assert wards["unit_id"].str.fullmatch(r"\d{5}").all()
+    assert wards["unit_id"].iloc[14:17].tolist() == ["10018", "10021", "10024"]
+    assert set(wards["level"]) == {"xa"} and set(wards["parent_id"]) == {"UBND"}
+    raw_units = large["units"].read_text(encoding="utf-8")
+    assert "\n09868,UBND Phường 1," in raw_units  # leading zeros kept
+
+
+def test_larger_world_dossiers_and_aggregates(large: dict[str, Path]) -> None:
+    dossiers = read(large["dossiers"])
+    assert dossiers["dossier_id"].is_unique
+    assert dossiers["dossier_id"].str.fullmatch(r"H12\.\d{2}-\d{6}-\d{4}").all()
+    aggregate_only = {"09886", "10015", "10036", "10057"}  # wards 7, 14, 21, 28
+    assert set(read(large["aggregates"])["unit_id"]) == aggregate_only
+    units = read(large["units"])
+    without = set(units["unit_id"]) - set(dossiers["unit_id"])
+    assert without == {"UBND", *aggregate_only}
+    assert set(read(large["documents"])["unit_id"]) == set(units["unit_id"])
+
+
+def test_dossiers_for_keeps_the_volume_per_unit() -> None:
+    assert demo.dossiers_for(demo.DEFAULT_WARDS) == 100_000
+    assert demo.dossiers_for(demo.DEFAULT_WARDS, 5_000) == 5_000
+    more = [demo.dossiers_for(wards) for wards in (15, 30, 92)]
+    assert 100_000 < more[0] < more[1] < more[2]
+
+
+def test_rejects_too_few_or_too_many_wards(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="at least 14"):
+        demo.generate(tmp_path, n_dossiers=100, wards=13)
+    with pytest.raises(ValueError, match="five-digit"):
+        demo.generate(tmp_path, n_dossiers=100, wards=40_000)
+    assert list(tmp_path.iterdir()) == []
+
+
 # --- full size ------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_default_size_has_not_changed(tmp_path: Path) -> None:
+    written = demo.generate(tmp_path)
+    assert {name: sha256(path) for name, path in written.items()} == SHA256_DEFAULT
 
 
 @pytest.mark.slow

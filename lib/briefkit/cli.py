@@ -165,12 +165,17 @@ def validate(data: DataOption) -> None:
 def demo_data(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write.")] = Path("data/demo"),
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 2022,
-    dossiers: Annotated[int, typer.Option(help="About how many dossier records.")] = 100_000,
+    dossiers: Annotated[int | None, typer.Option(
+        help="About how many dossier records (default: 100,000 for the 14 wards, as many "
+        "per unit for more wards).")] = None,
+    wards: Annotated[int, typer.Option(
+        min=1, help="Wards of the district (14; 92 gives a 100-unit world).")] = 14,
 ) -> None:
     """Generate the demo district's data (deterministic)."""
-    from briefkit.demo import generate
+    from briefkit.demo import dossiers_for, generate
 
-    written = generate(out_dir, seed=seed, n_dossiers=dossiers)
+    written = generate(out_dir, seed=seed, wards=wards,
+                       n_dossiers=dossiers if dossiers is not None else dossiers_for(wards))
     for name, path in written.items():
         out.print(f"{name:12} {path}")
 

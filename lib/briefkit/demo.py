@@ -862,9 +862,9 @@ def _unit_procedure_pairs(world: Sequence[UnitSpec], cat: _Catalogue) -> _Pairs:
         units.append(np.full(of_unit.size, unit_index))
         procedures.append(of_unit)
         volumes.append(cat.yearly_volume[of_unit] * unit.volume)
-    unit_index = np.concatenate(units)
-    aggregate_only = np.array([u.aggregate_only for u in world])[unit_index]
-    return _Pairs(unit_index, np.concatenate(procedures), np.concatenate(volumes), aggregate_only)
+    pair_unit = np.concatenate(units)
+    aggregate_only = np.array([u.aggregate_only for u in world])[pair_unit]
+    return _Pairs(pair_unit, np.concatenate(procedures), np.concatenate(volumes), aggregate_only)
 
 
 def _simulate_dossiers(
