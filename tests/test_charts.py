@@ -189,6 +189,34 @@ def test_peer_comparison_highlights_the_unit(table):
     assert "69,2%" in texts and "50,0%" in texts and "Chỉ tiêu 84,47%" in texts
 
 
+def test_peer_comparison_of_many_units_shows_the_ends_and_the_neighbourhood():
+    # a province's 40 communes: the best 5, the unit with 2 neighbours each side, the worst 5
+    n = 40
+    table = pd.DataFrame({
+        "unit_id": [f"X{i:02d}" for i in range(n)],
+        "unit_name": [f"UBND xã {i:02d}" for i in range(n)],
+        "kind": "xa", "is_rollup": False, "kpi": "online_rate",
+        "value": [1 - i / 100 for i in range(n)], "denominator": 100.0,
+        "target": 0.8, "status": "dat"})
+    fig = charts.peer_comparison(table, "X20")
+    names = [t.get_text().replace("\n", " ") for t in fig.axes[0].get_yticklabels()]
+    places = [int(name.split(".")[0]) for name in names]
+    assert places == [1, 2, 3, 4, 5, 19, 20, 21, 22, 23, 36, 37, 38, 39, 40]
+    assert names[6] == "20. UBND xã 19" and names[7] == "21. UBND xã 20"
+    bars = _bars(fig)
+    assert same_color(bars[7].get_facecolor(), charts.ACCENT)  # the unit itself
+    assert sum(same_color(b.get_facecolor(), charts.ACCENT) for b in bars) == 1
+    assert "(xếp thứ 21/40)" in " ".join(_texts(fig) + [fig.axes[0].get_title()])
+    # at the top, the window and the best five overlap
+    top = charts.peer_comparison(table, "X01")
+    places = [int(t.get_text().split(".")[0]) for t in top.axes[0].get_yticklabels()]
+    assert places == [1, 2, 3, 4, 5, 36, 37, 38, 39, 40]
+    # up to PEER_CHART_MAX units, every unit, names as they are
+    small = charts.peer_comparison(table.head(charts.PEER_CHART_MAX), "X03")
+    assert len(_bars(small)) == charts.PEER_CHART_MAX
+    assert small.axes[0].get_yticklabels()[0].get_text() == "UBND xã 00"
+
+
 def test_peer_comparison_marks_own_targets_and_unit_without_dossiers(table):
     fig = charts.peer_comparison(table, "EMPTY")
     ax = fig.axes[0]

@@ -626,9 +626,36 @@ def peer_comparison(table: pd.DataFrame, unit_id: str, kpi: str = "online_rate",
         return message_figure(reason, default_title if title is None else title)
     ranked = _best_first(rows, kdef)
     is_self = (ranked["unit_id"].astype(str) == str(unit_id)).to_numpy()
+    if len(ranked) > PEER_CHART_MAX:
+        ranked, is_self, place = _peer_window(ranked, is_self)
+        default_title += f" (xếp thứ {place}/{len(rows)})"
     return _ranked_bars(ranked, kdef, title, default_title,
                         colors=[ACCENT if s else LIGHT_GREY for s in is_self],
                         highlight=is_self, legend=[])
+
+
+#: A peer chart shows every unit of the kind up to this many; beyond (a province's 100
+#: communes), :func:`_peer_window`.
+PEER_CHART_MAX = 20
+PEER_CHART_EDGE = 5
+PEER_CHART_AROUND = 2
+
+
+def _peer_window(ranked: pd.DataFrame, is_self: np.ndarray
+                 ) -> tuple[pd.DataFrame, np.ndarray, int]:
+    """The rows a long peer chart shows: the :data:`PEER_CHART_EDGE` best and worst, and the
+    unit with :data:`PEER_CHART_AROUND` neighbours each side, in rank order, each name
+    prefixed with its place ("12. UBND Phường 12"), so the gaps are visible. Returns the rows,
+    which of them is the unit, and the unit's place (1 = best)."""
+    n = len(ranked)
+    here = int(np.flatnonzero(is_self)[0])
+    keep = sorted({*range(PEER_CHART_EDGE), *range(n - PEER_CHART_EDGE, n),
+                   *range(max(0, here - PEER_CHART_AROUND),
+                          min(n, here + PEER_CHART_AROUND + 1))})
+    shown = ranked.iloc[keep].copy()
+    shown["unit_name"] = [f"{i + 1}. {name}"
+                          for i, name in zip(keep, shown["unit_name"].astype(str), strict=True)]
+    return shown, is_self[keep], here + 1
 
 
 def _ranked_bars(ranked: pd.DataFrame, kdef: KpiDef, title: str | None, default_title: str,
