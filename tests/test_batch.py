@@ -26,9 +26,10 @@ from briefkit import batch, engines, workers
 from briefkit.batch import RunRequest, run_batch, unit_slug, unit_slugs
 from briefkit.batch.publish import LOCK_NAME
 from briefkit.cli import app
-from briefkit.engines import ExecutionOutcome, Job, PapermillExecutor, get_executor, run_jobs
+from briefkit.engines import ExecutionOutcome, PapermillExecutor, get_executor
 from briefkit.manifest import verify_manifest
 from briefkit.problems import InputError
+from briefkit.workers import NotebookTask, WorkerContext, run_task
 from tests import kpi_fixture
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
@@ -422,18 +423,22 @@ def test_registry_and_entry_points(monkeypatch: pytest.MonkeyPatch) -> None:
         get_executor("nope")
 
 
-def test_run_jobs_turns_a_raising_executor_into_a_failure(tmp_path: Path) -> None:
-    class Raising:
-        name = "raising"
+class Raising:
+    name = "raising"
 
-        def execute(self, notebook: Path, output: Path,
-                    parameters: Mapping[str, Any]) -> ExecutionOutcome:
-            raise MemoryError("no room")
+    def execute(self, notebook: Path, output: Path,
+                parameters: Mapping[str, Any]) -> ExecutionOutcome:
+        raise MemoryError("no room")
 
-    job = Job("TP", tmp_path / "in.ipynb", tmp_path / "out.ipynb", {})
-    [(done, outcome)] = list(run_jobs(Raising(), [job]))
-    assert done is job and not outcome.ok
-    assert outcome.error == "MemoryError in executor raising: no room"
+
+def test_a_raising_executor_is_a_failed_task_not_a_crash(tmp_path: Path) -> None:
+    source = tmp_path / "in.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), source)
+    task = NotebookTask("TP", source, "briefing", {"unit_id": "TP"})
+    result = run_task(task, WorkerContext(executor=Raising()))
+    assert result.key == "TP" and not result.ok
+    assert result.error == "raising: MemoryError: no room"
+    assert "MemoryError" in (result.detail or "") and result.files == {}
 
 
 def test_a_unit_that_cannot_be_published_fails_alone(data: Path, tmp_path: Path,

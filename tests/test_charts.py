@@ -206,7 +206,7 @@ def test_peer_comparison_of_many_units_shows_the_ends_and_the_neighbourhood():
     bars = _bars(fig)
     assert same_color(bars[7].get_facecolor(), charts.ACCENT)  # the unit itself
     assert sum(same_color(b.get_facecolor(), charts.ACCENT) for b in bars) == 1
-    assert "(xếp thứ 21/40)" in " ".join(_texts(fig) + [fig.axes[0].get_title()])
+    assert "(xếp thứ 21/40)" in " ".join([*_texts(fig), fig.axes[0].get_title()])
     # at the top, the window and the best five overlap
     top = charts.peer_comparison(table, "X01")
     places = [int(t.get_text().split(".")[0]) for t in top.axes[0].get_yticklabels()]

@@ -1,13 +1,12 @@
 """Notebook execution behind one small seam, so the batch never knows *how* a notebook runs.
 
-The batch runner (:mod:`briefkit.batch`) only asks an :class:`Executor` to turn a notebook and
-its parameters into an executed notebook file, and gets an :class:`ExecutionOutcome` back. Today
-that is :class:`PapermillExecutor` (one fresh kernel per notebook, in-process, sequential);
-tomorrow it can be a pool of warm kernels, parallel worker processes, an incremental executor
-that skips unchanged units, or a Dask cluster, without touching the batch. The registry is
-modelled on papermill's engines registry: built-ins in :data:`EXECUTORS`, plug-ins from the
-entry-point group ``briefkit.executors`` (``name = "package.module:factory"``), looked up by
-name with :func:`get_executor`.
+A worker (:mod:`briefkit.workers`) only asks an :class:`Executor` to turn a notebook and its
+parameters into an executed notebook file, and gets an :class:`ExecutionOutcome` back:
+:class:`InProcessExecutor` (the default: papermill on a warm IPython shell in the worker's own
+process, see :mod:`briefkit.inprocess`) or :class:`PapermillExecutor` (a fresh Jupyter kernel
+per notebook). The registry is modelled on papermill's engines registry: built-ins in
+:data:`EXECUTORS`, plug-ins from the entry-point group ``briefkit.executors``
+(``name = "package.module:factory"``), looked up by name with :func:`get_executor`.
 
 The contract every executor keeps (the batch relies on it):
 
@@ -28,10 +27,10 @@ The contract every executor keeps (the batch relies on it):
   cells added during execution (the injected parameters, the error marker) fixed ids, so the
   same inputs give the same bytes in any process.
 
-An executor that can run many notebooks at once also implements :class:`BatchExecutor`
-(``execute_many``); :func:`run_jobs` uses it when present and falls back to calling
-``execute`` one job at a time otherwise. Executors holding resources (kernels, a cluster
-client) may define ``close()``; whoever created the executor closes it.
+Where notebooks run — one after the other, on worker processes, on a Dask cluster — is not an
+executor's business: :mod:`briefkit.workers` runs tasks (execute, then render) on pools, and
+each worker builds its executor once. Executors holding resources (kernels, a cluster client)
+may define ``close()``; whoever created the executor closes it.
 """
 
 from __future__ import annotations
@@ -42,7 +41,7 @@ import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import IO, Any, Protocol, runtime_checkable
@@ -50,17 +49,14 @@ from typing import IO, Any, Protocol, runtime_checkable
 __all__ = [
     "ENTRY_POINT_GROUP",
     "EXECUTORS",
-    "BatchExecutor",
     "ExecutionOutcome",
     "Executor",
     "InProcessExecutor",
-    "Job",
     "PapermillExecutor",
     "available_executors",
     "get_executor",
     "normalise_notebook",
     "register_executor",
-    "run_jobs",
 ]
 
 #: Entry-point group third-party executors register under (pyproject:
@@ -92,16 +88,6 @@ class ExecutionOutcome:
     detail: str | None = None
 
 
-@dataclass(frozen=True)
-class Job:
-    """One notebook to run: ``key`` identifies it to the caller (a unit id, ``*overview``)."""
-
-    key: str
-    notebook: Path
-    output: Path
-    parameters: Mapping[str, Any] = field(default_factory=dict)
-
-
 @runtime_checkable
 class Executor(Protocol):
     """Runs one parameterised notebook; see the module docstring for the contract."""
@@ -110,38 +96,6 @@ class Executor(Protocol):
 
     def execute(self, notebook: Path, output: Path,
                 parameters: Mapping[str, Any]) -> ExecutionOutcome: ...
-
-
-@runtime_checkable
-class BatchExecutor(Executor, Protocol):
-    """An executor that runs many notebooks itself (in parallel, on warm kernels, remotely).
-
-    It yields ``(job, outcome)`` pairs **as jobs complete** (any order), exactly once per
-    job, so the batch renders and publishes each unit while others still run.
-    """
-
-    def execute_many(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, ExecutionOutcome]]: ...
-
-
-def run_jobs(executor: Executor, jobs: Iterable[Job]) -> Iterator[tuple[Job, ExecutionOutcome]]:
-    """Run ``jobs`` with ``executor``: through ``execute_many`` when it has one, else one by one.
-
-    A sequential executor that breaks its contract by raising is turned into a failed outcome
-    here, so one unit can never stop the batch.
-    """
-    many = getattr(executor, "execute_many", None)
-    if callable(many):
-        yield from many(jobs)
-        return
-    for job in jobs:
-        start = time.perf_counter()
-        try:
-            outcome = executor.execute(job.notebook, job.output, job.parameters)
-        except Exception as exc:  # an executor bug must not stop the other units
-            outcome = ExecutionOutcome(False, job.output, time.perf_counter() - start,
-                                       f"{type(exc).__name__} in executor "
-                                       f"{getattr(executor, 'name', '?')}: {exc}")
-        yield job, outcome
 
 
 # ----------------------------------------------------------------------------- papermill
