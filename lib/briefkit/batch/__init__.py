@@ -133,8 +133,12 @@ def run_batch(request: RunRequest, *, executor: Any = None, renderer: Renderer |
     pool = pool if pool is not None else make_pool(plan)
     try:
         start = getattr(pool, "start", None)
-        if callable(start) and (request.force or not (plan.folder / MANIFEST_NAME).exists()):
-            start()  # warm the workers up while the data is prepared
+        if callable(start) and (request.force or plan.cached is None
+                                or not (plan.folder / MANIFEST_NAME).exists()):
+            # Something will run (new data, or no earlier run): warm the workers up while the
+            # data is prepared. Same inputs as the last run: most likely nothing runs, and the
+            # pool starts only if a step has to.
+            start()
         mark = time.perf_counter()
         prepared = prepare(plan)  # before the folder exists: bad data writes nothing
         timings["prepare"] = time.perf_counter() - mark
