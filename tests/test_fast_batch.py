@@ -252,6 +252,30 @@ def test_a_unit_over_the_time_limit_is_stopped(data: Path, tmp_path: Path,
     assert {u for u, (s, _) in status.items() if s != "ok"} == {"TP", "EMPTY"}
 
 
+def _explode() -> None:
+    raise RuntimeError("this executor cannot be loaded in a worker")
+
+
+class Unloadable(ScriptedExecutor):
+    """Pickles, but cannot be unpickled: every worker process dies while it starts."""
+
+    name = "unloadable"
+
+    def __reduce__(self) -> tuple[Any, tuple[()]]:
+        return _explode, ()
+
+
+def test_workers_that_cannot_start_fail_every_step_instead_of_retrying_forever(
+        data: Path, tmp_path: Path, notebooks: Path) -> None:
+    result = scripted(data, tmp_path / "out", notebooks, Unloadable(), workers=2)
+    assert result.steps and all(not step.ok for step in result.steps)
+    assert {step.error for step in result.steps} == {
+        "no worker process could start (the last exited with code 1; its error is on stderr). "
+        "A script that runs the batch must start it under `if __name__ == \"__main__\":` "
+        "(worker processes import the script), or run with workers=0"}
+    assert verify_manifest(result.manifest) == []
+
+
 class SleepyExecutor(ScriptedExecutor):
     """Never finishes unit TP."""
 

@@ -354,6 +354,8 @@ def _worker_main(conn: Any, context: WorkerContext, warm: bool) -> None:
 
 
 _READY = "ready"
+#: Worker processes that may die before their first "ready" before the pool gives up.
+MAX_START_FAILURES = 3
 
 
 class _Lookahead:
@@ -417,6 +419,8 @@ class LocalPool(Pool):
         self._ctx = multiprocessing.get_context("spawn")
         self._warm = context.executor == "inprocess"
         self._workers: list[_Worker] = []
+        self._start_failures = 0  # workers that died before they were ready
+        self._ever_ready = False
 
     def start(self) -> LocalPool:
         """Start (and warm up) the workers now, e.g. while the driver prepares the bundle."""
@@ -456,8 +460,13 @@ class LocalPool(Pool):
             for worker in starting:
                 if worker.conn in ready or worker.process.sentinel in ready:
                     if self._greet(worker):
+                        self._ever_ready = True
                         continue
-                    self._replace(worker, kill=True)  # died while warming up
+                    self._start_failures += 1  # died while warming up
+                    if not self._ever_ready and self._start_failures >= MAX_START_FAILURES:
+                        yield from self._cannot_start(worker, pending)
+                        return
+                    self._replace(worker, kill=True)
             for worker in busy:
                 result = self._outcome(worker, ready)
                 if result is None:
@@ -473,6 +482,17 @@ class LocalPool(Pool):
                         worker.stop(kill=failed_worker)
                         self._workers.remove(worker)
                 yield result
+
+    def _cannot_start(self, worker: _Worker, pending: _Lookahead) -> Iterator[TaskResult]:
+        """Every task fails when no worker process can even start (no retrying forever)."""
+        worker.process.join(timeout=5)
+        error = (f"no worker process could start (the last exited with code "
+                 f"{worker.process.exitcode}; its error is on stderr). A script that runs the "
+                 f"batch must start it under `if __name__ == \"__main__\":` (worker processes "
+                 f"import the script), or run with workers=0")
+        self.close()
+        while pending:
+            yield TaskResult(pending.popleft().key, False, error=error)
 
     @staticmethod
     def _greet(worker: _Worker) -> bool:
