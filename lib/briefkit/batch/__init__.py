@@ -69,7 +69,7 @@ from briefkit.clock import local_now
 from briefkit.iorw import atomic_write_text
 from briefkit.manifest import MANIFEST_NAME, data_fingerprint, provenance, write_manifest
 from briefkit.pipeline import kpis_csv_text
-from briefkit.workers import InlinePool, LocalPool, Pool
+from briefkit.workers import InlinePool, LocalPool, Pool, WorkerContext
 
 __all__ = [
     "ANNEX_NAME",
@@ -92,17 +92,16 @@ __all__ = [
 ]
 
 
-def make_pool(plan: Plan) -> Pool:
-    """Where the plan's steps run: a Dask cluster (``scheduler``), this process
-    (``workers=0``) or local worker processes (default: one per core)."""
-    request = plan.request
+def make_pool(request: RunRequest, context: WorkerContext) -> Pool:
+    """Where a run's steps run: a Dask cluster (``scheduler``), this process (``workers=0``)
+    or local worker processes (default: one per core)."""
     if request.scheduler is not None:
         from briefkit.dask_pool import DaskPool
 
-        return DaskPool(plan.context, request.scheduler)
+        return DaskPool(context, request.scheduler)
     if request.workers == 0:
-        return InlinePool(plan.context)
-    return LocalPool(plan.context, request.workers, timeout=request.timeout)
+        return InlinePool(context)
+    return LocalPool(context, request.workers, timeout=request.timeout)
 
 
 def _progress_bar(total: int, label: str, enabled: bool) -> Any:
@@ -127,10 +126,24 @@ def run_batch(request: RunRequest, *, executor: Any = None, renderer: Renderer |
     terminal.
     """
     started, clock = local_now(), time.perf_counter()
-    plan = make_plan(request, executor, renderer, annex_writer)
+    early: list[Pool] = []
+
+    def warm(context: WorkerContext) -> None:
+        """New data is about to be loaded, so steps will run: start the local workers now,
+        they warm up while the data is validated and prepared."""
+        if pool is None and request.scheduler is None and request.workers != 0:
+            early.append(LocalPool(context, request.workers, timeout=request.timeout).start())
+
+    try:
+        plan = make_plan(request, executor, renderer, annex_writer, warm=warm)
+    except BaseException:
+        for warming in early:
+            warming.close()
+        raise
     timings = {"plan": time.perf_counter() - clock}
     own = pool is None
-    pool = pool if pool is not None else make_pool(plan)
+    if pool is None:
+        pool = early[0] if early else make_pool(request, plan.context)
     try:
         start = getattr(pool, "start", None)
         if callable(start) and (request.force or plan.cached is None

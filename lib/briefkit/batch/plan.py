@@ -179,8 +179,11 @@ def _check_header(path: Path, problems: list[Problem]) -> None:
 
 
 def make_plan(request: RunRequest, executor: Any = None, renderer: Renderer | None = None,
-              annex_writer: AnnexWriter | None = None) -> Plan:
-    """Check everything, collecting every problem; raise one InputError. Writes nothing."""
+              annex_writer: AnnexWriter | None = None,
+              warm: Callable[[WorkerContext], object] | None = None) -> Plan:
+    """Check everything, collecting every problem; raise one InputError. Writes nothing.
+    ``warm(context)`` is called when the options are sound and data the last run did not
+    prepare is about to be loaded (the batch starts its workers then)."""
     from briefkit.kpis import load_index766_weights
     from briefkit.targets import load_targets
 
@@ -268,6 +271,8 @@ def make_plan(request: RunRequest, executor: Any = None, renderer: Renderer | No
             cached = None if request.force else load_cached(out_dir / period.slug, key)
     dataset = None
     if cached is None:
+        if warm is not None and not problems and period is not None:
+            warm(context)
         try:
             dataset = load_dataset(data_dir)
             files = dict(dataset.files)
