@@ -22,14 +22,14 @@ import nbformat
 import pytest
 from typer.testing import CliRunner
 
-from briefkit import batch, engines, workers
+from briefkit import batch, engines
 from briefkit.batch import RunRequest, run_batch, unit_slug, unit_slugs
 from briefkit.batch.publish import LOCK_NAME
 from briefkit.cli import app
 from briefkit.engines import ExecutionOutcome, PapermillExecutor, get_executor
 from briefkit.manifest import verify_manifest
 from briefkit.problems import InputError
-from briefkit.workers import NotebookTask, WorkerContext, run_task
+from briefkit.workers import NotebookTask, WorkerContext, run_task, tasks
 from tests import kpi_fixture
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
@@ -141,8 +141,8 @@ def cli_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     notebooks = make_notebooks(root / "notebooks")
     out = root / "out"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(workers, "default_renderer", lambda: fake_render)
-        mp.setattr(workers, "default_annex_writer", lambda: fake_annex)
+        mp.setattr(tasks, "default_renderer", lambda: fake_render)
+        mp.setattr(tasks, "default_annex_writer", lambda: fake_annex)
         result = runner.invoke(app, [
             "run", "--data", str(data), "--period", "2022Q1", "--out", str(out),
             "--units", f" TP,007 ,{ODD_ID},", "--notebooks", str(notebooks),
