@@ -36,7 +36,7 @@ import pandas as pd
 
 from briefkit import __version__
 from briefkit.data import Dataset, load_dataset
-from briefkit.kpis import kpi_history, late_without_apology, load_index766_weights
+from briefkit.kpis import late_without_apology, load_index766_weights
 from briefkit.periods import Period, parse_period
 
 __all__ = [
@@ -202,15 +202,15 @@ def load_bundle(folder: str | Path) -> Bundle:
 def build_bundle(data_dir: str | Path, period: str, *, convention: str = "calendar",
                  targets_file: str | Path | None = None, header_file: str | Path | None = None,
                  index766_file: str | Path | None = None, history_periods: int = 8,
-                 dataset: Dataset | None = None, table: pd.DataFrame | None = None,
-                 generated_at: _dt.datetime | None = None,
+                 dataset: Dataset | None = None, generated_at: _dt.datetime | None = None,
                  parameters: Mapping[str, Any] | None = None) -> Bundle:
     """Load, validate and compute everything the briefings of ``period`` show.
 
-    ``dataset``/``table``: what the caller already loaded and computed (the batch computes
-    the KPI table for kpis.csv first). ``generated_at``: the documents' time (default: the
-    run time of :func:`briefkit.clock.run_time` turned into the document date, see
-    :mod:`briefkit.clock`). Raises :class:`~briefkit.problems.InputError` on bad input.
+    ``dataset``: the data when the caller already loaded it. The period's KPI table and the
+    history come from one :func:`briefkit.kpis.kpi_tables` pass. ``generated_at``: the
+    documents' time (default: the run time of :func:`briefkit.clock.run_time` turned into
+    the document date, see :mod:`briefkit.clock`). Raises
+    :class:`~briefkit.problems.InputError` on bad input.
     """
     from briefkit.clock import document_date, document_timestamp, run_time
     from briefkit.kpis import kpi_tables
@@ -224,10 +224,7 @@ def build_bundle(data_dir: str | Path, period: str, *, convention: str = "calend
     from briefkit.manifest import jsonable
 
     header = jsonable(load_header(header_file))  # as it reads back from bundle.json
-    if table is None:  # the table and the history share their raw tables
-        table, history = kpi_tables(ds, spec, history_periods, targets, weights=weights)
-    else:
-        history = kpi_history(ds, spec, history_periods, targets, weights=weights)
+    table, history = kpi_tables(ds, spec, history_periods, targets, weights=weights)
     late = late_without_apology(ds, spec)
     day = document_date(generated_at or run_time(), header.get("date"))
     when = generated_at or document_timestamp(day)

@@ -105,24 +105,19 @@ class Plan:
 
 def prepare(plan: Plan) -> Prepared:
     """The run's prepared data: the cached one, or computed now from the loaded data (the
-    KPI table, then the bundle, sharing their raw tables). Raises InputError when the data
-    cannot give a KPI table."""
+    KPI table and the history in one pass, see :func:`briefkit.kpis.kpi_tables`). Raises
+    InputError when the data cannot give a KPI table."""
     if plan.cached is not None:
         return plan.cached
     from briefkit.bundle import build_bundle
-    from briefkit.kpis import kpi_tables, load_index766_weights
-    from briefkit.targets import load_targets
 
     dataset = plan.dataset
     assert dataset is not None
     try:
-        targets = load_targets(plan.targets) if plan.targets else None
-        table, _ = kpi_tables(dataset, plan.period, 1, targets,
-                              weights=load_index766_weights(plan.index766))
         bundle = build_bundle(plan.data_dir, plan.period.spec,
                               convention=plan.period.convention, targets_file=plan.targets,
                               header_file=plan.header, index766_file=plan.index766,
-                              history_periods=HISTORY_PERIODS, dataset=dataset, table=table,
+                              history_periods=HISTORY_PERIODS, dataset=dataset,
                               generated_at=plan.created, parameters=plan.base_parameters())
     except ValueError as exc:
         raise InputError([Problem(str(plan.data_dir), str(exc))]) from exc
