@@ -39,6 +39,7 @@ __all__ = [
     "data_fingerprint",
     "dump_manifest",
     "file_entry",
+    "fingerprint_of",
     "jsonable",
     "local_now",
     "provenance",
@@ -109,7 +110,13 @@ def data_fingerprint(files: Mapping[str, str | Path]) -> str:
     (the same file playing another role changes it); it changes whenever any file's bytes do,
     and does not depend on where the folder is or on the order of ``files``.
     """
-    lines = "".join(f"{table}  {sha256_file(files[table])}\n" for table in sorted(files))
+    return fingerprint_of({table: sha256_file(path) for table, path in files.items()})
+
+
+def fingerprint_of(hashes: Mapping[str, str]) -> str:
+    """:func:`data_fingerprint` from the files' sha256 already computed (``{table: sha256}``),
+    so a caller that needs both hashes each file once."""
+    lines = "".join(f"{table}  {hashes[table]}\n" for table in sorted(hashes))
     return hashlib.sha256(lines.encode("utf-8")).hexdigest()
 
 
@@ -132,12 +139,13 @@ def provenance(dataset: Any, period: Period, parameters: Mapping[str, Any],
     with offset; default now, in Vietnamese time).
     """
     files = _input_files(dataset)
+    hashes = {table: sha256_file(files[table]) for table in sorted(files)}
     return {
         "period": period.label(),
         "period_spec": period.spec,
         "convention": period.convention,
-        "data_sha256": data_fingerprint(files),
-        "data_files": {table: sha256_file(files[table]) for table in sorted(files)},
+        "data_sha256": fingerprint_of(hashes),
+        "data_files": hashes,
         "parameters": jsonable(dict(parameters)),
         "version": __version__,
         "generated_at": _iso(generated_at or local_now()),
@@ -156,8 +164,10 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _input_entry(path: str | Path | None) -> dict[str, Any] | None:
-    if path is None:
-        return None
+    return None if path is None else _file_input(path)
+
+
+def _file_input(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     return {"path": str(path.resolve()), **file_entry(path)}
 
@@ -180,6 +190,7 @@ def build_manifest(root: str | Path, *, period: Period, outputs: Iterable[str | 
     (overview, annex). The manifest itself is not listed: it cannot hold its own hash.
     """
     root = Path(root)
+    data_entries = {table: _file_input(path) for table, path in data_files.items()}
     listed: dict[str, dict[str, Any]] = {}
     for item in outputs:
         path = Path(item) if Path(item).is_absolute() else root / item
@@ -202,8 +213,9 @@ def build_manifest(root: str | Path, *, period: Period, outputs: Iterable[str | 
         "parameters": jsonable(dict(parameters)),
         "inputs": {
             "data": {
-                "sha256": data_fingerprint(data_files),
-                "files": {table: _input_entry(path) for table, path in data_files.items()},
+                "sha256": fingerprint_of({table: entry["sha256"]
+                                          for table, entry in data_entries.items()}),
+                "files": data_entries,
             },
             **{name: _input_entry(path) for name, path in (other_inputs or {}).items()},
         },

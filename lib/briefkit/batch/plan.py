@@ -252,14 +252,15 @@ def make_plan(request: RunRequest, executor: Any = None, renderer: Renderer | No
     out_dir = Path(request.out).expanduser().resolve()
     files: dict[str, Path] = {}
     created = _documents_time(header)
-    key = ""
+    key = fingerprint = ""
     cached: Prepared | None = None
     if period is not None and not problems and data_dir.is_dir():
         # Inputs whose bytes an earlier run already validated and prepared: read its result.
         files, file_problems = find_files(data_dir)
         if not file_problems:
-            key = cache_key(files, {"targets": targets, "header": header,
-                                    "index766": index766},
+            fingerprint = data_fingerprint(files)
+            key = cache_key(files, fingerprint, {"targets": targets, "header": header,
+                                                 "index766": index766},
                             {"period": period.spec, "convention": period.convention,
                              "created": created.isoformat(),
                              "today": date.today().isoformat()})
@@ -304,7 +305,7 @@ def make_plan(request: RunRequest, executor: Any = None, renderer: Renderer | No
     assert period is not None
     return Plan(request, period, dataset, cached, units, slugs, data_dir, out_dir,
                 unit_notebook, overview_notebook, header, targets, index766, context,
-                executor_name, data_fingerprint(files), files, created, key)
+                executor_name, fingerprint or data_fingerprint(files), files, created, key)
 
 
 def _documents_time(header: Path | None) -> datetime:

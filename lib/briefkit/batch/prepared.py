@@ -53,15 +53,16 @@ class Prepared:
     cached: bool = field(default=False, compare=False)
 
 
-def cache_key(files: Mapping[str, Path], others: Mapping[str, Path | None],
+def cache_key(files: Mapping[str, Path], data_sha256: str, others: Mapping[str, Path | None],
               parameters: Mapping[str, Any]) -> str:
     """The key of prepared data (see the module docstring): ``files`` the data files by
-    table, ``others`` the other input files by role (None: not used), ``parameters`` the
-    rest (period, convention, documents' date…)."""
+    table and ``data_sha256`` their :func:`~briefkit.manifest.data_fingerprint` (the caller
+    has it: the files are hashed once), ``others`` the other input files by role (None: not
+    used), ``parameters`` the rest (period, convention, documents' date…)."""
     parts = {
         "briefkit": __version__, "bundle_version": BUNDLE_VERSION,
-        "history_periods": HISTORY_PERIODS,
-        "data": {table: [str(path), sha256_file(path)] for table, path in sorted(files.items())},
+        "history_periods": HISTORY_PERIODS, "data_sha256": data_sha256,
+        "data": {table: str(path) for table, path in sorted(files.items())},
         "others": {role: None if path is None else [str(path), sha256_file(path)]
                    for role, path in sorted(others.items())},
         "parameters": dict(parameters),
