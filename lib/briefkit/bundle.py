@@ -91,6 +91,11 @@ class Bundle:
     provenance: dict[str, Any] = field(default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict)
     unit_id: str | None = None
+    #: What :meth:`fingerprint` hashes of each frame, by frame name and ``id`` of the frame
+    #: (the frames are never changed in place). Not an init field: a slice made with
+    #: :func:`dataclasses.replace` starts empty.
+    _frame_bytes: dict[str, tuple[int, bytes]] = field(default_factory=dict, init=False,
+                                                       repr=False, compare=False)
 
     # ------------------------------------------------------------------ slices
 
@@ -164,12 +169,22 @@ class Bundle:
         digest = hashlib.sha256(json.dumps(self._meta(provenance=provenance),
                                            ensure_ascii=False, sort_keys=True).encode("utf-8"))
         for name in _FRAMES:
-            frame = getattr(self, name)
-            digest.update(f"\n{name}:{len(frame)}:".encode())
-            digest.update(json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()],
-                                     ensure_ascii=False).encode("utf-8"))
-            digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+            digest.update(self._hashed_frame(name))
         return digest.hexdigest()
+
+    def _hashed_frame(self, name: str) -> bytes:
+        """A frame's part of :meth:`fingerprint` (row hashes are the costly part: computed
+        once per frame, whether the fingerprint is asked with or without provenance)."""
+        frame = getattr(self, name)
+        known = self._frame_bytes.get(name)
+        if known is None or known[0] != id(frame):
+            data = b"".join((
+                f"\n{name}:{len(frame)}:".encode(),
+                json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()],
+                           ensure_ascii=False).encode("utf-8"),
+                pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()))
+            known = self._frame_bytes[name] = (id(frame), data)
+        return known[1]
 
     def save(self, folder: str | Path) -> Path:
         """Write :meth:`to_files` into ``folder`` (created)."""
