@@ -174,12 +174,11 @@ def _run_notebook(task: NotebookTask, context: WorkerContext, work: Path,
                   result: TaskResult) -> None:
     from briefkit.engines import ExecutionOutcome
 
+    parameters = {**task.parameters, "output_dir": "."}
     if task.bundle:
         (work / BUNDLE_DIR).mkdir()
         for name, data in task.bundle.items():
             (work / BUNDLE_DIR / name).write_bytes(data)
-    parameters = {**task.parameters, "output_dir": "."}
-    if task.bundle:
         parameters["bundle"] = BUNDLE_DIR
     executed = work / f"{task.stem}.ipynb"
     notebook = Path(task.notebook)
