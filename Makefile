@@ -25,6 +25,7 @@ demo: setup data/demo/dossiers.csv
 	$(BIN)/briefkit run --data data/demo --period $(PERIOD) --targets params/targets.yaml --header params/header.yaml --out $(OUT)
 
 test: setup
+	bash scripts/test-deps.sh
 	$(BIN)/ruff check lib tests data
 	$(BIN)/mypy
 	$(BIN)/pytest -q -n 2 --dist loadfile

@@ -18,17 +18,23 @@ from openpyxl.worksheet.worksheet import Worksheet
 from briefkit import __version__, clock, report
 from briefkit.annex import (
     ANNEX_KPIS,
+    FMT_COUNT,
+    FMT_POINTS,
+    FMT_RATE,
     KPI_GROUP_LABELS,
     MIN_PRINT_SCALE,
+    PRINTED_SHEETS,
     SHEET_BIEU06,
     SHEET_KPI,
     SHEET_KPI_DATA,
     SHEET_SOURCES,
+    SOURCES_SHEET_NOTICE,
     build_annex,
     generated_at,
     kpi_sheet_columns,
     write_annex,
 )
+from briefkit.bieu06 import Frame
 from briefkit.kpis import BIEU06_COLUMNS, KPI_CSV_COLUMNS, KPIS, compute_kpis
 from briefkit.labels import KIND_LABELS, NO_KIND_LABEL, kind_label
 from briefkit.periods import parse_period
@@ -45,7 +51,7 @@ PROVENANCE = {
     "toolkit_version": __version__,
     "generated_at": "2024-01-15T08:30:00+07:00",
 }
-HEADER_TOP, FIRST_DATA = 5, 8  # Biểu 06: header rows 5–6, column numbers 7, data from 8
+HEADER_TOP, FIRST_DATA = 7, 10  # Biểu 06: frame rows 1–6, header rows 7–8, numbers 9, data
 KPI_TOP, KPI_FIRST = 4, 7  # Chỉ tiêu: header rows 4 (groups), 5 (KPIs), 6 (columns); data
 # What a printed A4 landscape page holds inside the Decree 30 margins, in points, and what a
 # column of width 1 takes at 100 % (6 pt in LibreOffice for Times New Roman 12; 4 % spare).
@@ -157,14 +163,57 @@ def test_sheet_names(book: openpyxl.Workbook) -> None:
 def test_bieu06_titles(book: openpyxl.Workbook) -> None:
     ws = book[SHEET_BIEU06]
     assert ws["A1"].value == "Biểu số 06/VPCP/KSTT"
-    assert ws["A2"].value.startswith("KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH")
-    assert ws["A3"].value == "Kỳ báo cáo: quý I/2022"
+    assert ws["A2"].value == "Ban hành kèm theo Thông tư số 01/2020/TT-VPCP"
+    assert ws["A3"].value.startswith("KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH")
+    assert ws["A4"].value == "Kỳ báo cáo: quý I/2022"
+    assert ws["A5"].value == "(Từ ngày 01/01/2022 đến ngày 31/03/2022)"
+    # no settings given: blanks for the clerk to fill in
+    assert ws["G1"].value == "Đơn vị báo cáo: …………………………"
+    assert ws["G2"].value == "Đơn vị nhận báo cáo: …………………………"
+
+
+FRAME_SETTINGS = {
+    "parent_body": "ỦY BAN NHÂN DÂN QUẬN 13", "issuing_body": "VĂN PHÒNG HĐND VÀ UBND",
+    "place": "Quận 13", "signature": {"signer": "Nguyễn Văn An"},
+    "annex": {"receiving_unit": "UBND Thành phố", "preparer": "Lê Văn Cường"},
+}
+
+
+def test_bieu06_frame_from_the_settings(tmp_path: Path, table: pd.DataFrame) -> None:
+    """The form's frame: who reports to whom, the place and date, both signatories."""
+    frame = Frame.from_settings(FRAME_SETTINGS, dt.date(2022, 4, 5))
+    assert frame == Frame("ỦY BAN NHÂN DÂN QUẬN 13", "UBND Thành phố", "Quận 13",
+                          dt.date(2022, 4, 5), "Lê Văn Cường", "Nguyễn Văn An")
+    ws = openpyxl.load_workbook(write(tmp_path, table, frame=frame))[SHEET_BIEU06]
+    assert ws["G1"].value == "Đơn vị báo cáo: ỦY BAN NHÂN DÂN QUẬN 13"
+    assert ws["G2"].value == "Đơn vị nhận báo cáo: UBND Thành phố"
+    below = [(c.coordinate, c.value) for row in ws.iter_rows(min_row=FIRST_DATA + 7)
+             for c in row if c.value is not None]
+    assert [v for _, v in below] == [
+        "Quận 13, ngày 05 tháng 4 năm 2022", "NGƯỜI LẬP BIỂU", "THỦ TRƯỞNG ĐƠN VỊ",
+        "(Ký, ghi rõ họ tên)", "(Ký, ghi rõ họ tên, đóng dấu)", "Lê Văn Cường", "Nguyễn Văn An"]
+    # the preparer on the left half, the head (and the place and date) on the right
+    assert [c[0] for c, _ in below] == ["G", "A", "G", "A", "G", "A", "G"]
+    # the parent body is the default reporting unit, the issuing body the next
+    assert Frame.from_settings({"issuing_body": "VĂN PHÒNG"}).reporting_unit == "VĂN PHÒNG"
+
+
+def test_signature_block_stays_with_the_table(tmp_path: Path, table: pd.DataFrame) -> None:
+    """A form longer than a page: a page break before the table's last rows keeps the
+    signature block from opening a page of its own."""
+    many = pd.concat([table.assign(unit_id=table["unit_id"].where(
+        table["is_rollup"], table["unit_id"] + f"-{i}")) for i in range(25)])
+    many = many.drop_duplicates(["unit_id", "kpi"])
+    ws = openpyxl.load_workbook(write(tmp_path, many))[SHEET_BIEU06]
+    total = next(c.row for c in ws["B"] if c.value == "Tổng cộng")
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage  # too long for one sheet of paper
+    assert [b.id for b in ws.row_breaks.brk] == [total - 3]  # the block + 3 rows together
 
 
 def test_bieu06_merged_headers(book: openpyxl.Workbook) -> None:
     ws = book[SHEET_BIEU06]
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert {"A5:A6", "B5:B6", "C5:F5", "G5:J5", "K5:M5"} <= merged
+    assert {"A7:A8", "B7:B8", "C7:F7", "G7:J7", "K7:M7"} <= merged
     assert [ws.cell(HEADER_TOP, c).value for c in (1, 2, 3, 7, 11)] == [
         "STT", "Đơn vị", "Số hồ sơ nhận giải quyết", "Số hồ sơ đã giải quyết",
         "Số hồ sơ đang giải quyết"]
@@ -223,21 +272,21 @@ def test_bieu06_number_format_and_font(book: openpyxl.Workbook) -> None:
     ws = book[SHEET_BIEU06]
     for col in range(3, 14):
         cell = ws.cell(FIRST_DATA + 1, col)
-        assert cell.number_format == "#,##0"
+        assert cell.number_format == FMT_COUNT
         assert cell.data_type == "n" and isinstance(cell.value, int)
-    for cell in (ws["A1"], ws["B5"], ws.cell(FIRST_DATA + 1, 2), ws.cell(FIRST_DATA + 1, 3)):
+    for cell in (ws["A1"], ws["B7"], ws.cell(FIRST_DATA + 1, 2), ws.cell(FIRST_DATA + 1, 3)):
         assert (cell.font.name, cell.font.sz) == ("Times New Roman", 12)
 
 
 def test_freeze_panes(book: openpyxl.Workbook) -> None:
-    assert book[SHEET_BIEU06].freeze_panes == "C8"
+    assert book[SHEET_BIEU06].freeze_panes == "C10"
     assert book[SHEET_KPI].freeze_panes == "C7"
     assert book[SHEET_KPI_DATA].freeze_panes == "A2"
     assert book[SHEET_SOURCES].freeze_panes == "A4"
 
 
 def test_print_setup(book: openpyxl.Workbook) -> None:
-    titles = {SHEET_BIEU06: "$5:$7", SHEET_KPI: "$4:$6", SHEET_KPI_DATA: "$1:$1",
+    titles = {SHEET_BIEU06: "$7:$9", SHEET_KPI: "$4:$6", SHEET_KPI_DATA: "$1:$1",
               SHEET_SOURCES: "$3:$3"}
     for ws in book:
         setup = ws.page_setup
@@ -288,9 +337,10 @@ def test_kpi_sheet_rows_and_formats(book: openpyxl.Workbook, table: pd.DataFrame
     assert list(layout) == [KPIS[k].label for k in ANNEX_KPIS]
     assert all(e["headers"] == ["Kết quả"] and e["target"] is None for e in layout.values())
     online = kpi_cell(ws, "Phòng Tư pháp", "online_rate")
-    assert online.value == pytest.approx(3 / 6) and online.number_format == "0.00%"
+    assert online.value == pytest.approx(3 / 6)
+    assert online.number_format == FMT_RATE == "[$-42A]0.00%"
     points = kpi_cell(ws, "Phòng Tư pháp", "index766_online")
-    assert points.number_format == "0.00"
+    assert points.number_format == FMT_POINTS
     tp = table[(table["unit_id"] == "TP") & (table["kpi"] == "index766_online")]
     assert points.value == tp["value"].iloc[0]
     # the KPI groups head the KPIs, one heading per group
@@ -306,7 +356,7 @@ def test_kpi_sheet_matches_the_kpi_table(tmp_path: Path) -> None:
     table = wide_table(tmp_path)
     ws = openpyxl.load_workbook(write(tmp_path, table))[SHEET_KPI]
     rows = kpi_rows(ws)
-    words = {"dat": "Đạt", "chua_dat": "Chưa đạt", "khong_ap_dung": "—"}
+    words = {"dat": "Đạt", "chua_dat": "Chưa đạt", "khong_ap_dung": "Không áp dụng"}
     checked = 0
     for record in table[table["kpi"].isin(ANNEX_KPIS)].itertuples():
         entry = kpi_layout(ws)[KPIS[record.kpi].label]
@@ -344,7 +394,7 @@ def test_kpi_sheet_targets_and_status(tmp_path: Path) -> None:
     assert kpi_cell(ws, "UBND Phường 7", "online_rate", "Chỉ tiêu").value == 0.8447
     assert kpi_cell(ws, "UBND Phường 7", "online_rate", "Đánh giá").value == "Chưa đạt"
     assert kpi_cell(ws, "Phòng Tư pháp", "online_rate", "Chỉ tiêu").number_format == \
-        '"≥ "0.00%'
+        '[$-42A]"≥ "0.00%'
     assert kpi_cell(ws, "Phòng Tư pháp", "online_rate", "Đánh giá").fill.fgColor.rgb \
         .endswith("C6EFCE")
     assert kpi_cell(ws, "UBND Phường 7", "online_rate", "Đánh giá").fill.fgColor.rgb \
@@ -353,7 +403,8 @@ def test_kpi_sheet_targets_and_status(tmp_path: Path) -> None:
     assert layout[KPIS["documents_signed_rate"].label]["headers"] == ["Kết quả", "Đánh giá"]
     assert layout[KPIS["documents_signed_rate"].label]["target"] == "Chỉ tiêu: ≤ 90%"
     assert layout[KPIS["on_time_rate"].label]["target"] == "Chỉ tiêu: ≥ 98%"
-    assert kpi_cell(ws, "Phòng Nội vụ", "documents_signed_rate", "Đánh giá").value == "—"
+    assert kpi_cell(ws, "Phòng Nội vụ", "documents_signed_rate", "Đánh giá").value == \
+        "Không áp dụng"
     # no target: the result alone, right after online_rate's three columns
     assert layout[KPIS["l3_online_share"].label] == {"cols": [6], "headers": ["Kết quả"],
                                                      "target": None}
@@ -438,7 +489,7 @@ def test_show_all_targets_keeps_a_fixed_layout(tmp_path: Path, table: pd.DataFra
     ws = openpyxl.load_workbook(write(tmp_path, table, show_all_targets=True))[SHEET_KPI]
     layout = kpi_layout(ws)
     assert all(e["headers"] == ["Kết quả", "Chỉ tiêu", "Đánh giá"] for e in layout.values())
-    assert kpi_cell(ws, "Phòng Tư pháp", "online_rate", "Đánh giá").value == "—"
+    assert kpi_cell(ws, "Phòng Tư pháp", "online_rate", "Đánh giá").value == "Không áp dụng"
     # the same columns whatever the targets and however long the names
     long_names = wide_table(tmp_path).assign(unit_name="Phòng Lao động - Thương binh và Xã hội")
     other = openpyxl.load_workbook(write(tmp_path, long_names, "b.xlsx",
@@ -470,20 +521,49 @@ def test_kpi_data_sheet_mirrors_kpis_csv(book: openpyxl.Workbook, table: pd.Data
 def test_sources_sheet(book: openpyxl.Workbook) -> None:
     ws = book[SHEET_SOURCES]
     rows = {r[0]: r[1] for r in ws.iter_rows(min_row=4, values_only=True)}
-    assert rows["period"] == "2022Q1"
+    # in Vietnamese: known keys under their labels, each parameter on a row of its own
+    assert rows["Kỳ báo cáo"] == "2022Q1"
+    assert rows["Cách tính kỳ"] == "theo lịch"
     assert rows["data/dossiers.csv"] == "sha256:" + "ab" * 32
-    assert rows["parameters"] == '{"index766": "params/index766.yaml", "targets": null}'
+    assert rows["Tham số: targets"] == "(không có)"
+    assert rows["Tham số: index766"] == "params/index766.yaml"
+    assert rows["Thời điểm lập"] == "2024-01-15T08:30:00+07:00"
     assert [ws["A3"].value, ws["B3"].value] == ["Thông tin", "Giá trị"]
     assert ws["A3"].font.b and ws["A3"].border.top.style == "thin"
-    # below the table, a note that the last sheet is machine data, not for print
-    note = ws.cell(4 + len(PROVENANCE) + 1, 1)
-    assert note.value.startswith("Ghi chú: trang tính “KPI (dữ liệu)” (trang tính cuối)")
+    # below the table, a note that this sheet and the last one are not for print
+    note = ws.cell(4 + len(rows) - 1, 1)
+    assert note.value.startswith("Ghi chú: trang tính này và trang tính “KPI (dữ liệu)”")
     assert "kpis.csv" in note.value and "không thuộc phần phụ lục cần in" in note.value
+    # not part of the printed annex: grey tab, a running header saying so
+    assert SHEET_SOURCES not in PRINTED_SHEETS
+    assert ws.sheet_properties.tabColor.rgb.endswith("808080")
+    assert ws.oddHeader.left.text == SOURCES_SHEET_NOTICE
+
+
+def test_sources_sheet_names_data_files_relative_to_the_data_folder() -> None:
+    from briefkit.annex import provenance_rows
+
+    rows = dict(provenance_rows({
+        "convention": "nd09", "data_sha256": "c" * 64,
+        "data_files": {"units": "a" * 64, "dossiers": "b" * 64},
+        "data_file_names": {"units": "units.csv", "dossiers": "2022/dossiers.parquet"},
+        "parameters": {"data_dir": "demo", "targets_file": "targets.yaml", "units": None},
+        "version": "9.9"}))
+    assert rows == {
+        "Cách tính kỳ": "theo Nghị định 09/2019/NĐ-CP (từ ngày 15 tháng trước đến ngày 14)",
+        "Mã băm dữ liệu (sha256)": "c" * 64,
+        "Tệp dữ liệu units.csv (sha256)": "a" * 64,
+        "Tệp dữ liệu 2022/dossiers.parquet (sha256)": "b" * 64,
+        "Tham số: thư mục dữ liệu": "demo", "Tham số: tệp chỉ tiêu": "targets.yaml",
+        "Tham số: đơn vị được chọn": "(không có)", "Phiên bản briefkit": "9.9"}
 
 
 def test_kpi_data_sheet_is_marked_as_machine_data(book: openpyxl.Workbook) -> None:
     ws = book[SHEET_KPI_DATA]
-    assert book.sheetnames[-1] == SHEET_KPI_DATA and ws.sheet_state == "visible"
+    # last, and hidden: neither printed nor exported to PDF with the annex (it gave 19 pages)
+    assert book.sheetnames[-1] == SHEET_KPI_DATA and ws.sheet_state == "hidden"
+    assert book[SHEET_SOURCES].sheet_state == "hidden"
+    assert all(book[name].sheet_state == "visible" for name in PRINTED_SHEETS)
     assert ws.oddHeader.left.text == ("Dữ liệu dạng máy đọc (trùng khớp kpis.csv), "
                                       "không thuộc phụ lục in")
     assert ws.oddHeader.center.text == "&P"
@@ -503,12 +583,12 @@ def test_unreported_unit_stays_empty_never_zero(tmp_path: Path) -> None:
     assert ward[2:] == [None] * 11
     cell = next(c for c in book[SHEET_BIEU06]["C"] if c.row >= FIRST_DATA
                 and book[SHEET_BIEU06].cell(c.row, 2).value == "UBND Phường 9")
-    assert cell.number_format == "#,##0" and cell.border.left.style == "thin"
+    assert cell.number_format == FMT_COUNT and cell.border.left.style == "thin"
 
     ws = book[SHEET_KPI]
     assert [kpi_cell(ws, "UBND Phường 9", k).value for k in ANNEX_KPIS] == \
         [None] * len(ANNEX_KPIS)
-    assert kpi_cell(ws, "UBND Phường 9", "online_rate").number_format == "0.00%"
+    assert kpi_cell(ws, "UBND Phường 9", "online_rate").number_format == FMT_RATE
 
     data = pd.DataFrame(list(book[SHEET_KPI_DATA].iter_rows(min_row=2, values_only=True)),
                         columns=KPI_CSV_COLUMNS)
@@ -718,3 +798,19 @@ def test_kpi_selection(tmp_path: Path, table: pd.DataFrame) -> None:
     assert not ws.col_breaks.brk
     with pytest.raises(ValueError, match="Unknown KPI"):
         build_annex(table, PERIOD, PROVENANCE, kpis=["no_such_kpi"])
+
+
+def test_annex_settings_are_validated() -> None:
+    """The ``annex:`` section of the document settings: known keys, text values; each
+    problem names the key."""
+    from briefkit.settings import settings_problems
+
+    problems = settings_problems({"issuing_body": "VP", "annex": {"receiver": "UBND",
+                                                                  "preparer": 5}}, "h.yaml")
+    assert [p.message for p in problems] == [
+        "annex.receiver: unknown key (known: reporting_unit, receiving_unit, preparer, head)",
+        "annex.preparer: must be text (got 5)"]
+    assert [p.message for p in settings_problems({"issuing_body": "VP", "annex": "x"},
+                                                 "h.yaml")] == [
+        "annex: must be a mapping with reporting_unit, receiving_unit, preparer, head"]
+    assert settings_problems({"issuing_body": "VP", "annex": {"head": None}}, "h.yaml") == []

@@ -40,6 +40,17 @@ runner = CliRunner()
 # ------------------------------------------------------------------------------ helpers
 
 
+def doc(unit: str, ext: str, period: str = "2022Q1") -> str:
+    """A unit briefing's file name under the default settings (BC-TTHC_<slug>_<period>)."""
+    from briefkit.batch import unit_slug
+
+    return f"BC-TTHC_{unit_slug(unit)}_{period}.{ext}"
+
+
+OVERVIEW = "BC-TTHC_tong-hop_2022Q1"  # the overview's files: OVERVIEW + ".pdf" …
+ANNEX = "PL-TTHC_2022Q1.xlsx"
+
+
 def make_data(folder: Path) -> Path:
     """The KPI fixture district (TP, 007, EMPTY, AGG) plus a unit with a hostile id."""
     kpi_fixture.write_folder(folder)
@@ -72,7 +83,8 @@ def fake_render(notebook: Path, html: Path, pdf: Path) -> None:
     pdf.write_bytes(b"%PDF-1.4 " + unit.encode())
 
 
-def fake_annex(path: Path, table: Any, period: Any, provenance: Mapping[str, Any]) -> Path:
+def fake_annex(path: Path, table: Any, period: Any, provenance: Mapping[str, Any],
+               **options: Any) -> Path:
     path.write_text(json.dumps(provenance), encoding="utf-8")
     return path
 
@@ -166,7 +178,7 @@ def test_unit_id_arrives_as_text_in_this_interpreter(cli_run: dict[str, Any]) ->
     assert Path(marker["cwd"]).name.startswith("briefkit-task-")
     assert Path(marker["data_dir"]).is_absolute() and marker["period"] == "2022Q1"
     assert marker["header_file"].endswith("params/header.yaml")  # the default header
-    executed = nbformat.read(cli_run["folder"] / "007" / "briefing.ipynb", as_version=4)
+    executed = nbformat.read(cli_run["folder"] / "007" / doc("007", "ipynb"), as_version=4)
     injected = next(c for c in executed.cells
                     if "injected-parameters" in c.metadata.get("tags", []))
     assert 'unit_id = "007"' in injected.source
@@ -175,18 +187,18 @@ def test_unit_id_arrives_as_text_in_this_interpreter(cli_run: dict[str, Any]) ->
 def test_a_failing_unit_keeps_its_notebook_and_others_complete(cli_run: dict[str, Any]) -> None:
     folder, slug = cli_run["folder"], cli_run["slug"]
     for unit in ("007", slug):
-        assert {"briefing.ipynb", "briefing.html", "briefing.pdf"} <= set(
+        assert {doc(unit, "ipynb"), doc(unit, "html"), doc(unit, "pdf")} <= set(
             os.listdir(folder / unit))
-    assert (folder / slug / "briefing.pdf").read_bytes() == f"%PDF-1.4 {slug}".encode()
+    assert (folder / slug / doc(slug, "pdf")).read_bytes() == f"%PDF-1.4 {slug}".encode()
     # TP: the notebook raised; its executed notebook shows the error, nothing else published
-    assert os.listdir(folder / "TP") == ["briefing.ipynb"]
-    executed = nbformat.read(folder / "TP" / "briefing.ipynb", as_version=4)
+    assert os.listdir(folder / "TP") == [doc("TP", "ipynb")]
+    executed = nbformat.read(folder / "TP" / doc("TP", "ipynb"), as_version=4)
     errors = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.output_type == "error"]
     assert [(e.ename, e.evalue) for e in errors] == [("RuntimeError", "boom for TP")]
     last = executed.cells[-1]
     assert "after the failing cell" in last.source and not last.outputs  # stopped there
-    assert {"overview.ipynb", "overview.html", "overview.pdf", "annex.xlsx", "kpis.csv",
+    assert {f"{OVERVIEW}.ipynb", f"{OVERVIEW}.html", f"{OVERVIEW}.pdf", ANNEX, "kpis.csv",
             "manifest.json"} <= set(os.listdir(folder))
 
 
@@ -211,7 +223,7 @@ def test_manifest_verifies_and_lists_every_output(cli_run: dict[str, Any]) -> No
     assert manifest["parameters"]["units"] == ["TP", "007", ODD_ID]
     assert manifest["steps"]["overview"]["status"] == "ok"
     assert manifest["summary"]["status"] == "failed"
-    annex = json.loads((folder / "annex.xlsx").read_text("utf-8"))  # the fake writes JSON
+    annex = json.loads((folder / ANNEX).read_text("utf-8"))  # the fake writes JSON
     assert annex["data_sha256"] == manifest["inputs"]["data"]["sha256"]
 
 
@@ -230,10 +242,10 @@ def test_real_renderer_and_annex(data: Path, tmp_path: Path) -> None:
                                   notebooks=FIXTURES), progress=False)
     assert result.exit_code == 0, [u.error for u in result.units]
     folder = result.folder
-    assert (folder / "007" / "briefing.pdf").read_bytes().startswith(b"%PDF")
-    assert "<html" in (folder / "007" / "briefing.html").read_text("utf-8")
-    assert (folder / "overview.pdf").read_bytes().startswith(b"%PDF")
-    assert (folder / "annex.xlsx").read_bytes().startswith(b"PK")
+    assert (folder / "007" / doc("007", "pdf")).read_bytes().startswith(b"%PDF")
+    assert "<html" in (folder / "007" / doc("007", "html")).read_text("utf-8")
+    assert (folder / f"{OVERVIEW}.pdf").read_bytes().startswith(b"%PDF")
+    assert (folder / ANNEX).read_bytes().startswith(b"PK")
     assert verify_manifest(result.manifest) == []
 
 
@@ -287,8 +299,8 @@ def test_rerun_removes_stale_outputs_of_a_unit_that_now_fails(data: Path, tmp_pa
                          executor=ScriptedExecutor())
     assert first.exit_code == 0
     folder = first.folder
-    assert set(os.listdir(folder / "007")) == {"briefing.ipynb", "briefing.html",
-                                               "briefing.pdf", "extra.txt"}
+    assert set(os.listdir(folder / "007")) == {doc("007", "ipynb"), doc("007", "html"),
+                                               doc("007", "pdf"), "extra.txt"}
     (folder / "007" / "signed-by-hand.pdf").write_bytes(b"a person's file")
     odd = folder / unit_slug(ODD_ID)
     odd_before = {name: (odd / name).read_bytes() for name in os.listdir(odd)}
@@ -297,8 +309,8 @@ def test_rerun_removes_stale_outputs_of_a_unit_that_now_fails(data: Path, tmp_pa
                           executor=ScriptedExecutor(fail={"007"}), force=True)
     assert second.exit_code == 1
     # last run's PDF, HTML and extra file are gone; the executed notebook is this run's
-    assert set(os.listdir(folder / "007")) == {"briefing.ipynb", "signed-by-hand.pdf"}
-    executed = nbformat.read(folder / "007" / "briefing.ipynb", as_version=4)
+    assert set(os.listdir(folder / "007")) == {doc("007", "ipynb"), "signed-by-hand.pdf"}
+    executed = nbformat.read(folder / "007" / doc("007", "ipynb"), as_version=4)
     assert executed.metadata["parameters"]["unit_id"] == "007"
     # units outside --units keep their briefings; the manifest lists only this run
     assert {name: (odd / name).read_bytes() for name in os.listdir(odd)} == odd_before
@@ -313,7 +325,7 @@ def test_failed_overview_and_annex_leave_no_stale_files(data: Path, tmp_path: Pa
     out = tmp_path / "out"
     scripted_run(data, out, notebooks, units=["007"], executor=ScriptedExecutor())
 
-    def broken_annex(*args: Any) -> None:
+    def broken_annex(*args: Any, **options: Any) -> None:
         raise ValueError("bad table")
 
     result = run_batch(RunRequest(data, "2022Q1", out, units=["007"], notebooks=notebooks,
@@ -324,8 +336,8 @@ def test_failed_overview_and_annex_leave_no_stale_files(data: Path, tmp_path: Pa
     assert (result.overview.status, result.annex.error) == ("failed",
                                                              "annex: ValueError: bad table")
     names = set(os.listdir(result.folder))
-    assert "overview.ipynb" in names
-    assert not names & {"overview.html", "overview.pdf", "annex.xlsx", "extra.txt"}
+    assert f"{OVERVIEW}.ipynb" in names
+    assert not names & {f"{OVERVIEW}.html", f"{OVERVIEW}.pdf", ANNEX, "extra.txt"}
 
 
 def test_parallel_workers_results_keep_unit_order(data: Path, tmp_path: Path,
@@ -338,7 +350,7 @@ def test_parallel_workers_results_keep_unit_order(data: Path, tmp_path: Path,
     assert result.executor == "scripted"
     # EMPTY: rendering failed after writing part of the HTML: no HTML under the final name
     assert result.units[2].error == "render: OSError: disk full"
-    assert os.listdir(result.folder / "EMPTY") == ["briefing.ipynb"]
+    assert os.listdir(result.folder / "EMPTY") == [doc("EMPTY", "ipynb")]
 
 
 def test_leftovers_of_a_killed_run_are_swept(data: Path, tmp_path: Path,
@@ -444,10 +456,10 @@ def test_a_raising_executor_is_a_failed_task_not_a_crash(tmp_path: Path) -> None
 def test_a_unit_that_cannot_be_published_fails_alone(data: Path, tmp_path: Path,
                                                      notebooks: Path) -> None:
     out = tmp_path / "out"
-    (out / "2022Q1" / "007" / "briefing.pdf").mkdir(parents=True)  # a folder in the way
+    (out / "2022Q1" / "007" / doc("007", "pdf")).mkdir(parents=True)  # a folder in the way
     result = scripted_run(data, out, notebooks, units=["007", ODD_ID],
                           executor=ScriptedExecutor())
     assert [u.status for u in result.units] == ["failed", "ok"]
     assert result.units[0].error.startswith("publish: IsADirectoryError")
-    assert not (result.folder / "007" / "briefing.html").exists()
+    assert not (result.folder / "007" / doc("007", "html")).exists()
     assert verify_manifest(result.manifest) == []

@@ -19,6 +19,17 @@ from briefkit.cli import app
 from briefkit.manifest import verify_manifest
 from tests import kpi_fixture
 
+
+def doc(unit: str, ext: str, period: str = "2022Q1") -> str:
+    """A unit briefing's file name under the default settings (BC-TTHC_<slug>_<period>)."""
+    from briefkit.batch import unit_slug
+
+    return f"BC-TTHC_{unit_slug(unit)}_{period}.{ext}"
+
+
+OVERVIEW = "BC-TTHC_tong-hop_2022Q1"  # the overview's files: OVERVIEW + ".pdf" …
+ANNEX = "PL-TTHC_2022Q1.xlsx"
+
 ROOT = Path(__file__).resolve().parents[1]
 POPPLER = all(shutil.which(tool) for tool in ("pdftotext", "pdfinfo", "pdffonts"))
 needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils not installed "
@@ -65,16 +76,16 @@ def test_run_succeeds_for_every_unit(run: dict[str, Any]) -> None:
     assert result.exit_code == 0, result.output
     folder = run["folder"]
     for unit in ("TP", "007"):
-        for name in ("briefing.ipynb", "briefing.html", "briefing.pdf"):
+        for name in (doc(unit, "ipynb"), doc(unit, "html"), doc(unit, "pdf")):
             assert (folder / unit / name).stat().st_size > 0
-    for name in ("overview.ipynb", "overview.html", "overview.pdf", "annex.xlsx", "kpis.csv",
+    for name in (f"{OVERVIEW}.ipynb", f"{OVERVIEW}.html", f"{OVERVIEW}.pdf", ANNEX, "kpis.csv",
                  "manifest.json"):
         assert (folder / name).stat().st_size > 0
 
 
 @needs_poppler
 def test_unit_pdf_is_an_official_a4_document(run: dict[str, Any]) -> None:
-    pdf = run["folder"] / "TP" / "briefing.pdf"
+    pdf = run["folder"] / "TP" / doc("TP", "pdf")
     info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True,
                           text=True).stdout
     assert re.search(r"Page size:\s+595\.2\d* x 841\.8\d* pts \(A4\)", info), info
@@ -101,7 +112,7 @@ def test_unit_pdf_is_an_official_a4_document(run: dict[str, Any]) -> None:
 
 @needs_poppler
 def test_page_numbers_from_page_two(run: dict[str, Any]) -> None:
-    pdf = run["folder"] / "overview.pdf"
+    pdf = run["folder"] / f"{OVERVIEW}.pdf"
     info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True,
                           text=True).stdout
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
@@ -116,7 +127,7 @@ def test_page_numbers_from_page_two(run: dict[str, Any]) -> None:
 
 @needs_poppler
 def test_overview_names_units_below_target_and_carries_bieu06(run: dict[str, Any]) -> None:
-    text = pdf_text(run["folder"] / "overview.pdf")
+    text = pdf_text(run["folder"] / f"{OVERVIEW}.pdf")
     # online_rate target 60 %: TP (50,00 %) and 007 (50,00 %) miss it, AGG (69,23 %) meets it
     assert "Phòng Tư pháp (50,00%, thấp hơn 10,00 điểm phần trăm)" in text
     assert "UBND Phường 7 (50,00%, thấp hơn 10,00 điểm phần trăm)" in text
@@ -125,7 +136,7 @@ def test_overview_names_units_below_target_and_carries_bieu06(run: dict[str, Any
 
 
 def test_html_stands_alone_without_code(run: dict[str, Any]) -> None:
-    for path in (run["folder"] / "TP" / "briefing.html", run["folder"] / "overview.html"):
+    for path in (run["folder"] / "TP" / doc("TP", "html"), run["folder"] / f"{OVERVIEW}.html"):
         html = path.read_text(encoding="utf-8")
         assert "briefing.prepare" not in html and "import " not in html
         assert "data_dir =" not in html  # the parameters cell is gone too
@@ -136,7 +147,7 @@ def test_html_stands_alone_without_code(run: dict[str, Any]) -> None:
 
 
 def test_executed_notebook_keeps_unit_id_text(run: dict[str, Any]) -> None:
-    notebook = (run["folder"] / "007" / "briefing.ipynb").read_text(encoding="utf-8")
+    notebook = (run["folder"] / "007" / doc("007", "ipynb")).read_text(encoding="utf-8")
     assert 'unit_id = \\"007\\"' in notebook
 
 
@@ -144,7 +155,7 @@ def test_annex_matches_kpis_csv(run: dict[str, Any]) -> None:
     folder = run["folder"]
     with (folder / "kpis.csv").open(encoding="utf-8", newline="") as handle:
         csv_rows = list(csv.reader(handle))
-    workbook = openpyxl.load_workbook(folder / "annex.xlsx")
+    workbook = openpyxl.load_workbook(folder / ANNEX)
     sheet = workbook["KPI (dữ liệu)"]
     sheet_rows = [["" if v is None else v for v in row] for row in
                   sheet.iter_rows(values_only=True)]
@@ -165,7 +176,7 @@ def test_manifest_verifies(run: dict[str, Any]) -> None:
     folder = run["folder"]
     assert verify_manifest(folder / "manifest.json") == []
     manifest = (folder / "manifest.json").read_text(encoding="utf-8")
-    for name in ("TP/briefing.pdf", "007/briefing.html", "annex.xlsx", "kpis.csv"):
+    for name in (f"TP/{doc('TP', 'pdf')}", f"007/{doc('007', 'html')}", ANNEX, "kpis.csv"):
         assert name in manifest
 
 

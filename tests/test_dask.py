@@ -32,6 +32,17 @@ dask = pytest.importorskip("dask")
 
 from briefkit.dask_pool import DaskPool  # noqa: E402  (needs distributed)
 
+
+def doc(unit: str, ext: str, period: str = "2022Q1") -> str:
+    """A unit briefing's file name under the default settings (BC-TTHC_<slug>_<period>)."""
+    from briefkit.batch import unit_slug
+
+    return f"BC-TTHC_{unit_slug(unit)}_{period}.{ext}"
+
+
+OVERVIEW = "BC-TTHC_tong-hop_2022Q1"  # the overview's files: OVERVIEW + ".pdf" …
+ANNEX = "PL-TTHC_2022Q1.xlsx"
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"  # the real briefing notebooks (charts, tables, the header)
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
@@ -90,11 +101,13 @@ def test_dask_outputs_are_byte_identical_to_local_workers(
         assert result.exit_code == 0, [(s.name, s.error) for s in result.steps]
         assert verify_manifest(result.manifest) == []
     remote, here = outputs(on_dask.folder), outputs(local.folder)
-    assert {"kpis.csv", "annex.xlsx", "overview.ipynb", "overview.html", "overview.pdf",
-            "007/briefing.ipynb", "007/briefing.html", "007/briefing.pdf"} <= set(remote)
+    assert {"kpis.csv", ANNEX, f"{OVERVIEW}.ipynb", f"{OVERVIEW}.html", f"{OVERVIEW}.pdf",
+            f"007/{doc('007', 'ipynb')}", f"007/{doc('007', 'html')}",
+            f"007/{doc('007', 'pdf')}"} <= set(remote)
     assert sorted(remote) == sorted(here)
     assert [name for name in remote if remote[name] != here[name]] == []
-    executed = nbformat.reads(remote["007/briefing.ipynb"].decode("utf-8"), as_version=4)
+    executed = nbformat.reads(remote[f"007/{doc('007', 'ipynb')}"].decode("utf-8"),
+                              as_version=4)
     assert executed.metadata.papermill["input_path"] == str(NOTEBOOKS / "unit_briefing.ipynb")
     assert executed.metadata.briefkit["created"].startswith("2023-11-1")  # not 1970: the driver's
     parameters = json.loads(on_dask.manifest.read_text("utf-8"))["parameters"]
@@ -151,9 +164,9 @@ def test_a_failing_unit_on_dask_leaves_the_others_complete(
         "007": "ok", "EMPTY": "ok", "AGG": "ok"}
     assert result.overview.ok and result.annex.ok
     folder = result.folder
-    assert os.listdir(folder / "TP") == ["briefing.ipynb"]  # the error in place, no HTML/PDF
+    assert os.listdir(folder / "TP") == [doc("TP", "ipynb")]  # the error in place, no HTML/PDF
     for unit in ("007", "EMPTY", "AGG"):
-        assert {"briefing.ipynb", "briefing.html", "briefing.pdf"} <= set(
+        assert {doc(unit, "ipynb"), doc(unit, "html"), doc(unit, "pdf")} <= set(
             os.listdir(folder / unit))
     assert verify_manifest(result.manifest) == []
 
@@ -176,5 +189,5 @@ def test_a_worker_killed_mid_task_fails_that_unit_only(
     assert {u: s for u, (s, _) in status.items() if u != "007"} == {
         "TP": "ok", "EMPTY": "ok", "AGG": "ok"}
     assert result.overview.ok and result.annex.ok
-    assert not (result.folder / "007" / "briefing.pdf").exists()
+    assert not (result.folder / "007" / doc("007", "pdf")).exists()
     assert verify_manifest(result.manifest) == []

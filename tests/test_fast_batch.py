@@ -23,6 +23,17 @@ from briefkit.manifest import verify_manifest
 from tests import kpi_fixture
 from tests.test_batch import ScriptedExecutor, fake_annex, fake_render, make_notebooks
 
+
+def doc(unit: str, ext: str, period: str = "2022Q1") -> str:
+    """A unit briefing's file name under the default settings (BC-TTHC_<slug>_<period>)."""
+    from briefkit.batch import unit_slug
+
+    return f"BC-TTHC_{unit_slug(unit)}_{period}.{ext}"
+
+
+OVERVIEW = "BC-TTHC_tong-hop_2022Q1"  # the overview's files: OVERVIEW + ".pdf" …
+ANNEX = "PL-TTHC_2022Q1.xlsx"
+
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = """\
 parent_body: "ỦY BAN NHÂN DÂN QUẬN 6"
@@ -161,10 +172,10 @@ def test_force_and_damaged_outputs_rebuild(data: Path, tmp_path: Path,
                                            notebooks: Path) -> None:
     out = tmp_path / "out"
     first = scripted(data, out, notebooks)
-    (first.folder / "AGG" / "briefing.pdf").write_bytes(b"edited by hand")
+    (first.folder / "AGG" / doc("AGG", "pdf")).write_bytes(b"edited by hand")
     result = scripted(data, out, notebooks)
     assert builds(result)["AGG"] == "rebuilt"
-    assert (result.folder / "AGG" / "briefing.pdf").read_bytes() == b"%PDF-1.4 AGG"
+    assert (result.folder / "AGG" / doc("AGG", "pdf")).read_bytes() == b"%PDF-1.4 AGG"
     assert {k for k, v in builds(result).items() if v == "rebuilt"} == {"AGG", "EMPTY"}
     forced = scripted(data, out, notebooks, force=True)
     assert set(builds(forced).values()) == {"rebuilt"}
@@ -372,7 +383,7 @@ def three_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, 
 def test_two_processes_and_worker_counts_give_the_same_bytes(
         three_runs: dict[str, dict[str, bytes]]) -> None:
     a, b = three_runs["a"], three_runs["b"]
-    assert {"TP/briefing.pdf", "007/briefing.html", "overview.pdf", "annex.xlsx",
+    assert {f"TP/{doc('TP', 'pdf')}", f"007/{doc('007', 'html')}", f"{OVERVIEW}.pdf", ANNEX,
             "kpis.csv"} <= set(a)
     assert sorted(a) == sorted(b)
     assert [name for name in a if a[name] != b[name]] == []

@@ -74,8 +74,10 @@ def test_provenance_is_flat_json_for_the_briefing_and_the_annex(data: dict[str, 
     assert prov["convention"] == "nd09"
     assert prov["data_sha256"] == data_fingerprint(data)
     assert prov["data_files"]["units"] == hashlib.sha256(data["units"].read_bytes()).hexdigest()
-    assert prov["parameters"] == {"data_dir": data["units"].parent.as_posix(),
+    # no absolute path: the data folder by its name, the data files relative to it
+    assert prov["parameters"] == {"data_dir": data["units"].parent.name,
                                   "unit_id": "007", "targets_file": None}
+    assert prov["data_file_names"]["units"] == data["units"].name
     assert prov["version"] == __version__
     assert prov["generated_at"] == "2022-05-20T08:30:00+07:00"
     # what the colleagues' consumers make of it

@@ -58,7 +58,15 @@ def test_count_with_maximum_and_change() -> None:
                 "status": "chua_dat", "target_rule": "max", "value_prev": 15.0}])
     assert kpi_sentence(t, "A", "pending_overdue", Q1, with_change=True) == (
         "Trong quý I/2022, số hồ sơ đang giải quyết quá hạn là 12 hồ sơ, chưa đạt chỉ tiêu năm "
-        "2022 là không quá 0 hồ sơ (cao hơn 12 hồ sơ), giảm 3 hồ sơ so với cùng kỳ quý I/2021.")
+        "2022 là không để phát sinh hồ sơ nào, giảm 3 hồ sơ so với cùng kỳ quý I/2021.")
+
+
+def test_count_with_a_maximum_above_zero_and_no_opening() -> None:
+    t = table([{"unit_id": "A", "kpi": "pending_overdue", "value": 3.0, "target": 5.0,
+                "status": "dat", "target_rule": "max"}])
+    assert kpi_sentence(t, "A", "pending_overdue", Q1, opening=False) == (
+        "Số hồ sơ đang giải quyết quá hạn là 3 hồ sơ, đạt chỉ tiêu năm 2022 là tối đa 5 hồ sơ "
+        "(thấp hơn 2 hồ sơ).")
 
 
 def test_no_data() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from briefkit import __version__, clock, report
+from briefkit import __version__, annex, bieu06, clock, report
 from briefkit.formatting import format_number
 from briefkit.kpis import BIEU06_COLUMNS, KPIS, bieu06_frame, compute_kpis
 from briefkit.periods import parse_period
@@ -99,7 +99,8 @@ def test_title_block_is_exact() -> None:
     assert report.title_html("Báo cáo", "Kết quả giải quyết TTHC & DVCTT", "quý I/2022") == (
         '<div class="bk-title-block"><p class="bk-doctype">BÁO CÁO</p>'
         '<h1 class="bk-title">Kết quả giải quyết TTHC &amp; DVCTT</h1>'
-        '<p class="bk-subtitle">quý I/2022</p><div class="bk-title-rule"></div></div>')
+        '<p class="bk-subtitle"><span class="bk-nowrap">quý I/2022</span></p>'
+        '<div class="bk-title-rule"></div></div>')  # a period label never breaks
     two_lines = report.title_html("báo cáo", "Dòng một\nDòng <hai>")
     assert '<h1 class="bk-title">Dòng một<br>Dòng &lt;hai&gt;</h1>' in two_lines
     assert "bk-subtitle" not in two_lines
@@ -115,7 +116,7 @@ def test_kpi_table_rows(table: pd.DataFrame) -> None:
     assert cells_of(head) == ["STT", "Chỉ tiêu", "Kết quả", "Chỉ tiêu giao", "Đánh giá",
                               "So với cùng kỳ"]
     assert [cells_of(r) for r in body] == [
-        ["1", KPIS["received_total"].label, "10", "—", "—", "+10 hồ sơ"],
+        ["1", KPIS["received_total"].label, "10", "—", "Không áp dụng", "+10 hồ sơ"],
         ["2", KPIS["online_rate"].label, "50,00%(3/6)", "≥ 84,47%", "Chưa đạt", "—"],
         ["3", KPIS["on_time_rate"].label, "66,67%(4/6)", "≥ 50,00%", "Đạt", "—"],
         ["4", KPIS["pending_overdue"].label, "1", "≤ 0", "Chưa đạt", "+1 hồ sơ"],
@@ -129,7 +130,7 @@ def test_kpi_table_rows(table: pd.DataFrame) -> None:
 def test_kpi_table_change_in_points(table: pd.DataFrame) -> None:
     # UBND Phường 7: 2/4 online in Q1 2022, 0/1 in Q1 2021 -> +50,00 points
     html = report.kpi_table_html(table, "007", ["online_rate"])
-    assert cells_of(rows_of(html)[1])[-1] == "+50,00 điểm %"
+    assert cells_of(rows_of(html)[1])[-1] == "+50,00 điểm phần trăm"
 
 
 def test_kpi_table_defaults_and_errors(table: pd.DataFrame) -> None:
@@ -144,14 +145,16 @@ def test_kpi_table_defaults_and_errors(table: pd.DataFrame) -> None:
 def test_kpi_table_without_targets_has_no_rule_column() -> None:
     plain = compute_kpis(kpi_fixture.dataset(), parse_period("2022Q1"))
     html = report.kpi_table_html(plain, "TP", ["online_rate"])
-    assert cells_of(rows_of(html)[1])[3:5] == ["—", "—"]
-    assert '<span class="bk-status-na">—</span>' in html
+    # no target: no figure to aim at, and a judgement that does not apply (the same word as
+    # the annex and the heat map's legend)
+    assert cells_of(rows_of(html)[1])[3:5] == ["—", "Không áp dụng"]
+    assert '<span class="bk-status-na">Không áp dụng</span>' in html
 
 
 @pytest.mark.parametrize(("kpi", "diff", "expected"), [
-    ("online_rate", 0.0429, "+4,29 điểm %"),
-    ("online_rate", -0.04499999999999993, "−4,50 điểm %"),
-    ("online_rate", 0.00001, "0,00 điểm %"),
+    ("online_rate", 0.0429, "+4,29 điểm phần trăm"),
+    ("online_rate", -0.04499999999999993, "−4,50 điểm phần trăm"),
+    ("online_rate", 0.00001, "0,00 điểm phần trăm"),
     ("received_total", -120, "−120 hồ sơ"),
     ("received_total", 3043, "+3.043 hồ sơ"),
     ("procedures_online", 2, "+2 thủ tục"),
@@ -172,9 +175,9 @@ def test_units_table_ranks_best_first_with_total(table: pd.DataFrame) -> None:
     cells = [cells_of(r) for r in body]
     assert [c[1] for c in cells] == ["UBND Phường 9", "Phòng Tư pháp", "UBND Phường 7",
                                      "Phòng Nội vụ", "Toàn bộ các đơn vị"]
-    assert cells[0] == ["1", "UBND Phường 9", "69,23%(9/13)", "≥ 84,47%", "−15,24 điểm %",
+    assert cells[0] == ["1", "UBND Phường 9", "69,23%(9/13)", "≥ 84,47%", "−15,24 điểm phần trăm",
                         "Chưa đạt"]
-    assert cells[3] == ["4", "Phòng Nội vụ", "—", "≥ 84,47%", "—", "—"]
+    assert cells[3] == ["4", "Phòng Nội vụ", "—", "≥ 84,47%", "—", "Không áp dụng"]
     assert cells[4][0] == ""  # the total row has no STT
     assert 'class="bk-total"' in body[-1]
     without = report.units_table_html(table, "online_rate", with_total=False)
@@ -201,15 +204,35 @@ def test_bieu06_header_numbers_groups_and_totals(table: pd.DataFrame) -> None:
         [label for _, _, label, _ in BIEU06_COLUMNS]
     assert "Biểu số 06/VPCP/KSTT" in html and "Kỳ báo cáo: quý I/2022" in html
     body = rows_of(html.split("<tbody>")[1])
-    assert cells_of(body[0]) == ["I", "Các phòng, ban chuyên môn"]
-    assert cells_of(body[3]) == ["II", "UBND các phường, xã"]
     wide = bieu06_frame(table)
+    # a group whose units are one level's units carries that level's sub-total, as in the annex
+    assert cells_of(body[0]) == ["I", "Các phòng, ban chuyên môn",
+                                 *[format_number(wide.loc["*huyen", n]) for n, *_ in
+                                   BIEU06_COLUMNS]]
+    assert cells_of(body[3])[:2] == ["II", "UBND các phường, xã"]
     assert cells_of(body[1]) == ["1", "Phòng Tư pháp",
                                  *[format_number(wide.loc["TP", n]) for n, *_ in BIEU06_COLUMNS]]
     assert cells_of(body[-1]) == ["", "Tổng cộng",
                                   *[format_number(wide.loc["*", n]) for n, *_ in BIEU06_COLUMNS]]
     assert "bk-landscape" not in html
     assert "bk-landscape" in report.bieu06_html(table, landscape=True)
+
+
+def test_bieu06_html_and_annex_share_one_layout(table: pd.DataFrame) -> None:
+    """The overview's form and the annex's sheet: the same rows, labels and numbering."""
+    html_rows = [cells_of(r)[:2] for r in rows_of(report.bieu06_html(table).split("<tbody>")[1])]
+    assert html_rows == [[r.stt, r.label] for r in bieu06.layout(table)]
+    assert bieu06.layout(table) == annex.bieu06_layout(table)
+
+
+def test_bieu06_period_lines_give_the_actual_dates(table: pd.DataFrame) -> None:
+    assert bieu06.period_lines(parse_period("2023Q4")) == (
+        "Kỳ báo cáo: quý IV/2023", "(Từ ngày 01/10/2023 đến ngày 31/12/2023)")
+    # Decree 09: quý I/2022 runs from 15 December to 14 March
+    assert bieu06.period_lines(parse_period("2022Q1", "nd09"))[1] == \
+        "(Từ ngày 15/12/2021 đến ngày 14/03/2022)"
+    html = report.bieu06_html(table, period=parse_period("2022Q1", "nd09"))
+    assert "Kỳ báo cáo: quý I/2022" in html and "(Từ ngày 15/12/2021 đến ngày 14/03/2022)" in html
 
 
 def test_bieu06_numbers_the_vietnamese_way(table: pd.DataFrame) -> None:

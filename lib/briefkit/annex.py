@@ -2,7 +2,10 @@
 
 Sheets, in order:
 
-1. **"Biểu 06"**: the national form Biểu số 06/VPCP/KSTT (Circular 01/2020/TT-VPCP) with its
+1. **"Biểu 06"**: the national form Biểu số 06/VPCP/KSTT (Circular 01/2020/TT-VPCP), laid out
+   by :mod:`briefkit.bieu06` (the model the overview's HTML form reads too) and framed as the
+   form is: the form's code, the reporting and receiving unit, the period with its actual
+   dates, the place and date, "Người lập biểu" and "Thủ trưởng đơn vị" with room to sign; its
    two-level merged headers and column numbers (1)…(13). Units are grouped by their ``kind``
    (a Roman-numbered group row per kind, headed by :func:`briefkit.labels.kind_label`, the
    headings the HTML Biểu 06 uses; units numbered 1, 2, … inside it). A group whose units
@@ -18,21 +21,27 @@ Sheets, in order:
    once, under the KPI's name ("Chỉ tiêu: ≥ 98%"); targets that differ between units (each
    unit's last year + 10 points under ``baseline_plus``) get a "Chỉ tiêu" column of their own
    (:func:`kpi_sheet_columns`). A header row above names each KPI group (:data:`KPI_GROUP_LABELS`).
-3. **"Nguồn dữ liệu"**: the provenance mapping as key / value rows, and a note that the next
-   sheet is machine data.
+3. **"Nguồn dữ liệu"**: the provenance in Vietnamese (:func:`provenance_rows`: period,
+   convention, the data fingerprint, each data file by its name relative to the data folder
+   with its sha256, each parameter, briefkit's version, the time), and a note that this sheet
+   and the next are for checking, not for print. Not part of the printed annex
+   (:data:`PRINTED_SHEETS`): a hidden sheet (Excel and LibreOffice neither print nor export
+   hidden sheets; "Unhide" shows it), with a grey tab and a running header saying so.
 4. **"KPI (dữ liệu)"**: the long table with exactly the columns and rows of kpis.csv, numbers as
    numbers, for tools that read the annex back. It is machine data, not part of the printed
-   annex: it comes last (in a print of the whole workbook, the tail that can be left off),
-   has a grey tab, and its printed pages carry a running header saying so. It stays printable
-   (and is not hidden) so a reader can still check a figure on paper.
+   annex: it comes last and is hidden like the provenance (printing the whole workbook gave
+   19 pages of it), with a grey tab and a running header for whoever unhides and prints it.
 
 Decisions worth knowing:
 
 * **Unknown is empty, never 0.** An aggregate-only unit that did not report, or a rate with a
   zero denominator, leaves its cell empty (with the border and number format, so the table
   still reads as a table).
-* **Numbers are stored as numbers** with Excel number formats (``#,##0``, ``0.00%``); Excel and
-  LibreOffice then show them in the reader's locale (1.234 and 80,18% on a Vietnamese system).
+* **Numbers are stored as numbers**, shown the Vietnamese way where a number format can force
+  it: counts with a literal thousands dot (:data:`FMT_COUNT`: "10.561" in Excel and
+  LibreOffice on any system); rates and points carry the Vietnamese locale id
+  (:data:`FMT_RATE`: "91,71%" in LibreOffice on any system, while Excel always takes the
+  decimal separator from the reader's system: "91,71%" on a Vietnamese one).
   Numbers are not rounded here: the cell keeps the exact value and the format rounds it for
   display, as staff checking the figures by hand expect.
 * **Text never becomes a formula.** openpyxl turns any ``str`` beginning with "=" into a
@@ -105,9 +114,9 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from briefkit import __version__
+from briefkit import __version__, bieu06, wording
 from briefkit.clock import LOCAL_TZ, document_timestamp
-from briefkit.formatting import format_number, format_percent, is_missing, to_roman
+from briefkit.formatting import format_number, format_percent, is_missing
 from briefkit.iorw import atomic_path
 from briefkit.kpis import (
     BIEU06_COLUMNS,
@@ -119,8 +128,9 @@ from briefkit.kpis import (
     STATUS_NOT_MET,
     bieu06_frame,
     kpis_csv_frame,
+    shown_in,
 )
-from briefkit.labels import KIND_LABELS, kind_label
+from briefkit.labels import KIND_LABELS
 from briefkit.periods import Period
 
 SHEET_BIEU06 = "Biểu 06"
@@ -128,28 +138,48 @@ SHEET_KPI = "Chỉ tiêu"
 SHEET_KPI_DATA = "KPI (dữ liệu)"
 SHEET_SOURCES = "Nguồn dữ liệu"
 
-BIEU06_FORM = "Biểu số 06/VPCP/KSTT"
+BIEU06_FORM = bieu06.FORM_CODE
 #: The form's title; a province using its own wording passes ``title=`` to :func:`write_annex`.
-BIEU06_TITLE = ("KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH TẠI CƠ QUAN, ĐƠN VỊ "
-                "TRỰC TIẾP GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH")
+BIEU06_TITLE = bieu06.TITLE
 KPI_TITLE = ("KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU VỀ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH, "
              "DỊCH VỤ CÔNG TRỰC TUYẾN")
 SOURCES_TITLE = "NGUỒN DỮ LIỆU VÀ THAM SỐ TÍNH TOÁN"
 #: The running header of the data sheet's printed pages.
 DATA_SHEET_NOTICE = "Dữ liệu dạng máy đọc (trùng khớp kpis.csv), không thuộc phụ lục in"
-GRAND_TOTAL_LABEL = "Tổng cộng"
+#: The running header of the provenance sheet's printed pages.
+SOURCES_SHEET_NOTICE = "Thông tin kiểm tra nguồn gốc số liệu, không thuộc phụ lục in"
+#: The sheets that make the printed annex (the provenance and the machine data are not part
+#: of it: they carry hashes, the toolkit's version, file names).
+PRINTED_SHEETS = (SHEET_BIEU06, SHEET_KPI)
+#: Vietnamese labels of the provenance keys (:func:`briefkit.manifest.provenance`) on the
+#: "Nguồn dữ liệu" sheet; other keys are shown as they are.
+PROVENANCE_LABELS: dict[str, str] = {
+    "period": "Kỳ báo cáo",
+    "period_spec": "Mã kỳ báo cáo",
+    "convention": "Cách tính kỳ",
+    "data_sha256": "Mã băm dữ liệu (sha256)",
+    "version": "Phiên bản briefkit",
+    "generated_at": "Thời điểm lập",
+}
+#: Vietnamese labels of the run's parameters (one row each, "Tham số: …").
+PARAMETER_LABELS: dict[str, str] = {
+    "data_dir": "thư mục dữ liệu",
+    "period": "kỳ",
+    "convention": "cách tính kỳ",
+    "targets_file": "tệp chỉ tiêu",
+    "header_file": "tệp thiết lập văn bản",
+    "index766_file": "tệp trọng số Quyết định 766",
+    "units": "đơn vị được chọn",
+    "unit_id": "mã đơn vị",
+}
+_CONVENTION_WORDS = {"calendar": "theo lịch",
+                     "nd09": "theo Nghị định 09/2019/NĐ-CP (từ ngày 15 tháng trước đến "
+                             "ngày 14)"}
+GRAND_TOTAL_LABEL = bieu06.GRAND_TOTAL_LABEL
 
 #: Group headings of Biểu 06 by unit kind: the table shared with the HTML Biểu 06
 #: (:mod:`briefkit.labels`); callers extend it with ``kind_labels=``.
 DEFAULT_KIND_LABELS: Mapping[str, str] = KIND_LABELS
-
-#: KPIs of the "Chỉ tiêu" sheet, in column order (those absent from the table are skipped),
-#: KPIs of one group side by side so each printed page covers whole groups where it can.
-ANNEX_KPIS: tuple[str, ...] = (
-    "online_rate", "l3_online_share", "l4_online_share", "l3_procedures_with_online",
-    "l4_procedures_with_online", "on_time_rate", "late_apology_rate", "documents_signed_rate",
-    "index766_progress", "index766_online",
-)
 
 #: Headings of the "Chỉ tiêu" sheet's top header row, by :attr:`KpiDef.group
 #: <briefkit.kpis.KpiDef.group>`; they repeat on every printed page.
@@ -163,7 +193,15 @@ KPI_GROUP_LABELS: Mapping[str, str] = {
 }
 _OTHER_GROUP_LABEL = "Chỉ tiêu khác"
 
-STATUS_TEXT: Mapping[str, str] = {STATUS_MET: "Đạt", STATUS_NOT_MET: "Chưa đạt", STATUS_NA: "—"}
+#: KPIs of the "Chỉ tiêu" sheet (declared on the KPI definitions, :attr:`KpiDef.shown
+#: <briefkit.kpis.KpiDef.shown>`), in column order (those absent from the table are
+#: skipped): by group, so each printed page covers whole groups where it can.
+ANNEX_KPIS: tuple[str, ...] = tuple(sorted(
+    shown_in("annex"), key=lambda k: list(KPI_GROUP_LABELS).index(KPIS[k].group)))
+
+
+#: The "Đánh giá" words (:mod:`briefkit.wording`, shared with the HTML tables and the charts).
+STATUS_TEXT: Mapping[str, str] = wording.STATUS_WORDS
 
 #: Leading characters that make a spreadsheet interpret typed text (OWASP, "CSV injection").
 FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -171,9 +209,15 @@ FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 #: Keys of the provenance mapping read as the generation time (first one present wins).
 GENERATED_AT_KEYS: tuple[str, ...] = ("generated_at", "generated-at", "generated at")
 
-FMT_COUNT = "#,##0"
-FMT_RATE = "0.00%"
-FMT_POINTS = "0.00"
+#: Counts with the Vietnamese thousands dot as a literal ("10.561", "1.234.567"), so Excel and
+#: LibreOffice show it whatever the reader's regional settings (a "#,##0" would follow them).
+FMT_COUNT = '[>=1000000]#"."###"."###;[>=1000]#"."###;0'
+#: Rates and points with the Vietnamese locale's id: LibreOffice then writes "91,71%" on any
+#: system; Excel takes the decimal separator from the system whatever the format says (no
+#: number format can force it there), so an English Windows shows "91.71%" (README).
+FMT_RATE = "[$-42A]0.00%"
+FMT_POINTS = "[$-42A]0.00"
+_LOCALE_CODE = "[$-42A]"  # Vietnamese (LCID 0x042A): a format's first token
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 #: created / modified of an annex whose provenance has no time (naive UTC, as openpyxl wants)
 _NO_DATE = _dt.datetime(*_ZIP_EPOCH)
@@ -225,7 +269,7 @@ def write_annex(path: str | Path, table: pd.DataFrame, period: Period,
                 provenance: Mapping[str, object], *,
                 kind_labels: Mapping[str, str] | None = None,
                 kpis: Sequence[str] | None = None, title: str | None = None,
-                show_all_targets: bool = False) -> Path:
+                show_all_targets: bool = False, frame: bieu06.Frame | None = None) -> Path:
     """Write the annex workbook to ``path`` atomically and return the path.
 
     ``table`` is what :func:`briefkit.kpis.compute_kpis` returns; ``provenance`` a flat mapping
@@ -235,12 +279,15 @@ def write_annex(path: str | Path, table: pd.DataFrame, period: Period,
     gets a status column only when some unit has a target for it, and a target column only
     when targets differ between units (a column of dashes, or of one repeated figure, would
     only make the pages more); ``show_all_targets`` gives every KPI all three columns, a layout
-    that depends on the KPI list alone.
+    that depends on the KPI list alone. ``frame``: what surrounds the Biểu 06 table (the
+    reporting and receiving unit, place and date, the signatories' names; see
+    :class:`briefkit.bieu06.Frame`, built from the document settings by ``briefkit run``);
+    without one, the form shows blanks to fill in by hand.
 
     Nothing appears under ``path`` unless the whole workbook was written.
     """
     workbook = build_annex(table, period, provenance, kind_labels=kind_labels, kpis=kpis,
-                           title=title, show_all_targets=show_all_targets)
+                           title=title, show_all_targets=show_all_targets, frame=frame)
     when = generated_at(provenance)
     with atomic_path(path) as tmp:
         _save(workbook, tmp, when)
@@ -250,7 +297,8 @@ def write_annex(path: str | Path, table: pd.DataFrame, period: Period,
 def build_annex(table: pd.DataFrame, period: Period, provenance: Mapping[str, object], *,
                 kind_labels: Mapping[str, str] | None = None,
                 kpis: Sequence[str] | None = None, title: str | None = None,
-                show_all_targets: bool = False) -> Workbook:
+                show_all_targets: bool = False, frame: bieu06.Frame | None = None
+                ) -> Workbook:
     """The annex as an in-memory workbook (see :func:`write_annex`), for callers that add sheets."""
     required = [*KPI_CSV_COLUMNS, "kind", "level", "is_rollup"]
     missing = [c for c in required if c not in table.columns]
@@ -267,13 +315,19 @@ def build_annex(table: pd.DataFrame, period: Period, provenance: Mapping[str, ob
 
     workbook = Workbook()
     _use_default_font(workbook)
-    bieu06 = workbook.active
-    assert isinstance(bieu06, Worksheet)  # a new Workbook's one sheet, active
-    _bieu06_sheet(bieu06, table, period, kind_labels, title or BIEU06_TITLE)
+    form = workbook.active
+    assert isinstance(form, Worksheet)  # a new Workbook's one sheet, active
+    _bieu06_sheet(form, table, period, kind_labels, title or BIEU06_TITLE,
+                  frame or bieu06.Frame())
     _kpi_sheet(workbook.create_sheet(SHEET_KPI), table, period, chosen, show_all_targets)
     _sources_sheet(workbook.create_sheet(SHEET_SOURCES), period, provenance)
     _kpi_data_sheet(workbook.create_sheet(SHEET_KPI_DATA), table)
-    bieu06.HeaderFooter.differentFirst = True  # no number on page 1 (Decree 30)
+    form.HeaderFooter.differentFirst = True  # no number on page 1 (Decree 30)
+    for name in workbook.sheetnames:
+        if name not in PRINTED_SHEETS:
+            # hidden sheets are neither printed nor exported to PDF (Excel, LibreOffice); tools
+            # still read them, and a user shows them with "Unhide"
+            workbook[name].sheet_state = "hidden"
 
     props = workbook.properties
     props.creator = f"briefkit {__version__}"
@@ -493,89 +547,126 @@ def _unit_name(name: object, unit_id: str) -> str:
     return unit_id if is_missing(name) or not str(name).strip() else str(name)
 
 
-def _rollup_label(unit_id: str, name: object) -> str:
-    if unit_id == ROLLUP_ALL:
-        return GRAND_TOTAL_LABEL
-    text = _unit_name(name, unit_id)
-    return f"Cộng {text[:1].lower()}{text[1:]}"
-
-
 def bieu06_layout(table: pd.DataFrame, kind_labels: Mapping[str, str] | None = None
-                  ) -> list[tuple[str, str, str, str | None]]:
-    """The rows of the Biểu 06 sheet, in order, as (role, STT, label, unit_id) with role one of
-    ``group`` / ``unit`` / ``subtotal`` / ``total``; a group row's unit_id is the roll-up whose
-    figures it shows (None when its units are no level's units).
-
-    Exposed so tests and other renderers (an HTML annex) lay the form out the same way.
-    """
-    meta = table.drop_duplicates("unit_id").set_index("unit_id")
-    is_rollup = meta["is_rollup"].astype(bool)
-    units, rollups = meta[~is_rollup], meta[is_rollup]
-    kinds: dict[str, list[str]] = {}
-    for unit_id, kind in zip(units.index, units["kind"], strict=True):
-        kinds.setdefault(kind_label(kind, kind_labels), []).append(str(unit_id))
-
-    # members of each level roll-up, as compute_kpis forms them (units of that level)
-    level_members = {
-        rid: set(units.index[units["level"].astype(str) == rid.removeprefix("*")])
-        for rid in rollups.index if rid != ROLLUP_ALL
-    }
-    rows: list[tuple[str, str, str, str | None]] = []
-    placed: set[str] = set()
-    for number, (label, members) in enumerate(kinds.items(), start=1):
-        match = next((rid for rid, m in level_members.items()
-                      if m == set(members) and rid not in placed), None)
-        if match is not None:
-            placed.add(match)
-        rows.append(("group", to_roman(number), label, match))
-        rows += [("unit", str(i), _unit_name(meta.at[u, "unit_name"], u), u)
-                 for i, u in enumerate(members, start=1)]
-    for rid in level_members:
-        if rid not in placed:
-            rows.append(("subtotal", "", _rollup_label(rid, rollups.at[rid, "unit_name"]), rid))
-    if ROLLUP_ALL in rollups.index:
-        rows.append(("total", "", GRAND_TOTAL_LABEL, ROLLUP_ALL))
-    return rows
+                  ) -> list[bieu06.Row]:
+    """The rows of the Biểu 06 sheet: :func:`briefkit.bieu06.layout`, the model the overview's
+    HTML form reads too."""
+    return bieu06.layout(table, kind_labels)
 
 
-BIEU06_HEADER_ROW = 5  # first of the two header rows; the column numbers follow them
+BIEU06_HEADER_ROW = 7  # first of the two header rows; the column numbers follow them
 BIEU06_FIRST_DATA_ROW = BIEU06_HEADER_ROW + 3
 
 
+def _bieu06_frame_top(ws: Worksheet, period: Period, frame: bieu06.Frame, title: str,
+                      ncols: int, widths: Sequence[float]) -> None:
+    """Rows 1–6: the form's code and legal basis (left), the reporting and receiving unit
+    (right), the title and the period with its actual dates (centred), the unit of measure."""
+    half = ncols // 2
+    _merge(ws, 1, 1, 1, half, bieu06.FORM_CODE, font=_BOLD, align=_LEFT, border=False)
+    _merge(ws, 2, 1, 2, half, bieu06.FORM_LEGAL_BASIS, font=_ITALIC, align=_LEFT, border=False)
+    reporting, receiving = frame.unit_lines()
+    right = Alignment(horizontal="right", vertical="center", wrap_text=True)
+    _merge(ws, 1, half + 1, 1, ncols, reporting, align=right, border=False)
+    _merge(ws, 2, half + 1, 2, ncols, receiving, align=right, border=False)
+    _fit_height(ws, 1, [(reporting, sum(widths[half:]))])
+    _fit_height(ws, 2, [(receiving, sum(widths[half:]))])
+    _merge(ws, 3, 1, 3, ncols, title, font=_BOLD, align=_TITLE, border=False)
+    _fit_height(ws, 3, [(title, sum(widths))], factor=1.45)
+    period_line, dates_line = bieu06.period_lines(period)
+    _merge(ws, 4, 1, 4, ncols, period_line, font=_BOLD, align=_TITLE, border=False)
+    _merge(ws, 5, 1, 5, ncols, dates_line, font=_ITALIC, align=_TITLE, border=False)
+    _merge(ws, 6, ncols - 2, 6, ncols, bieu06.UNIT_OF_MEASURE, font=_ITALIC,
+           align=Alignment(horizontal="right", vertical="center"), border=False)
+
+
+def _bieu06_frame_bottom(ws: Worksheet, row: int, frame: bieu06.Frame, ncols: int) -> int:
+    """Below the table: the place and date (right), then "NGƯỜI LẬP BIỂU" (left) and
+    "THỦ TRƯỞNG ĐƠN VỊ" (right) with their hints, room to sign, and the names; returns the
+    last row. Kept on the table's last page (no page break inside the block)."""
+    half = ncols // 2
+    first = row + 1
+    place = frame.place_date()
+    _merge(ws, first, half + 1, first, ncols, place, font=_ITALIC, align=_TITLE, border=False)
+    titles = first + 1
+    _merge(ws, titles, 1, titles, half, bieu06.PREPARER_TITLE, font=_BOLD, align=_TITLE,
+           border=False)
+    _merge(ws, titles, half + 1, titles, ncols, bieu06.HEAD_TITLE, font=_BOLD, align=_TITLE,
+           border=False)
+    hints = titles + 1
+    _merge(ws, hints, 1, hints, half, bieu06.SIGN_HINT_PREPARER, font=_ITALIC, align=_TITLE,
+           border=False)
+    _merge(ws, hints, half + 1, hints, ncols, bieu06.SIGN_HINT_HEAD, font=_ITALIC,
+           align=_TITLE, border=False)
+    for blank in range(hints + 1, hints + 3):  # room for the signature and the seal
+        ws.row_dimensions[blank].height = _LINE_HEIGHT * 2
+    names = hints + 3
+    if frame.preparer:
+        _merge(ws, names, 1, names, half, frame.preparer, font=_BOLD, align=_TITLE,
+               border=False)
+    if frame.head:
+        _merge(ws, names, half + 1, names, ncols, frame.head, font=_BOLD, align=_TITLE,
+               border=False)
+    return names
+
+
+def _pages(heights: Sequence[float], capacity: float, repeated: float) -> list[int]:
+    """The page (0, 1, …) each row falls on, rows of ``heights`` filling pages of
+    ``capacity`` points, each page after the first starting with ``repeated`` points of
+    repeated header rows."""
+    page, used, pages = 0, 0.0, []
+    for height in heights:
+        if used + height > capacity and used > repeated:
+            page, used = page + 1, repeated
+        used += height
+        pages.append(page)
+    return pages
+
+
+def _break_before_block(ws: Worksheet, scale: int, title_rows: range, last_table_row: int,
+                        last: int, keep_rows: int = 3) -> int | None:
+    """Where to break the page so that the signature block (the rows after
+    ``last_table_row``) never opens a page of its own: the row after which to break (the
+    block then follows the table's last ``keep_rows`` rows), or None when the page breaks of
+    the sheet printed at ``scale`` % fall far from the block. Applications differ by a few
+    per cent in how tall they print a row, so the block counts as at risk when a page ends
+    anywhere near it (a page 10 % shorter or longer would split it)."""
+    heights = [ws.row_dimensions[r].height or _LINE_HEIGHT for r in range(1, last + 1)]
+    repeated = sum(ws.row_dimensions[r].height or _LINE_HEIGHT for r in title_rows)
+    capacity = _PRINT_HEIGHT * 100 / scale
+    first_kept = max(title_rows.stop, last_table_row - keep_rows + 1)
+    for factor in (0.9, 1.0, 1.1):
+        pages = _pages(heights, capacity * factor, repeated)
+        if len(set(pages[first_kept - 1:last])) > 1:
+            return first_kept - 1
+    return None
+
+
 def _bieu06_sheet(ws: Worksheet, table: pd.DataFrame, period: Period,
-                  kind_labels: Mapping[str, str] | None, title: str) -> None:
+                  kind_labels: Mapping[str, str] | None, title: str,
+                  frame: bieu06.Frame) -> None:
     ws.title = SHEET_BIEU06
-    frame = bieu06_frame(table)
-    layout = bieu06_layout(table, kind_labels)
+    frame_rows = bieu06_frame(table)
+    layout = bieu06.layout(table, kind_labels)
     ncols = 2 + len(BIEU06_COLUMNS)
     # 10 holds "1.234.567" in bold; a longer unit name wraps rather than shrink the print
     stt_width, count_width = 5.0, 10.0
-    name_width = min(max([24.0, *(len(label) * 1.0 + 3 for _, _, label, _ in layout)]), 32.0)
-
-    # title block
-    _put(ws, 1, 1, BIEU06_FORM, font=_BOLD, border=False)
-    _merge(ws, 2, 1, 2, ncols, title, font=_BOLD, align=_TITLE, border=False)
-    _merge(ws, 3, 1, 3, ncols, f"Kỳ báo cáo: {period.label()}", font=_ITALIC, align=_TITLE,
-           border=False)
-    _merge(ws, 4, ncols - 2, 4, ncols, "Đơn vị tính: hồ sơ", font=_ITALIC,
-           align=Alignment(horizontal="right", vertical="center"), border=False)
+    name_width = min(max([24.0, *(len(r.label) * 1.0 + 3 for r in layout)]), 32.0)
     widths = [stt_width, name_width, *[count_width] * len(BIEU06_COLUMNS)]
-    _fit_height(ws, 2, [(title, sum(widths))], factor=1.45)
+    _bieu06_frame_top(ws, period, frame, title, ncols, widths)
 
     # headers: (1) STT and (2) Đơn vị span both rows; the three groups span their columns
     top, sub, numbers = BIEU06_HEADER_ROW, BIEU06_HEADER_ROW + 1, BIEU06_HEADER_ROW + 2
     _merge(ws, top, 1, sub, 1, "STT", fill=_FILL_HEADER)
-    _merge(ws, top, 2, sub, 2, "Đơn vị", fill=_FILL_HEADER)
-    groups: dict[str, list[int]] = {}
-    for offset, (_, group, _, _) in enumerate(BIEU06_COLUMNS):
-        groups.setdefault(group, []).append(3 + offset)
-    for group, cols in groups.items():
+    _merge(ws, top, 2, sub, 2, bieu06.UNIT_HEADING, fill=_FILL_HEADER)
+    groups = bieu06.column_groups()
+    for group, cols in groups:
         _merge(ws, top, cols[0], top, cols[-1], group, fill=_FILL_HEADER)
-    for offset, (_, _, header, _) in enumerate(BIEU06_COLUMNS):
-        _put(ws, sub, 3 + offset, header, font=_BOLD, align=_HEAD, fill=_FILL_HEADER)
+    for number, _, header, _ in BIEU06_COLUMNS:
+        _put(ws, sub, number, header, font=_BOLD, align=_HEAD, fill=_FILL_HEADER)
     for col in range(1, ncols + 1):
         _put(ws, numbers, col, f"({col})", font=_ITALIC, align=_CENTER)
-    _fit_height(ws, top, [(g, count_width * len(c)) for g, c in groups.items()])
+    _fit_height(ws, top, [(g, count_width * len(c)) for g, c in groups])
     # the column headers are short words, narrower than the digits widths are measured in:
     # "Trực tiếp, dịch vụ bưu chính" takes three lines in a column 10 wide, not five
     _fit_height(ws, sub, [(h, count_width) for _, _, h, _ in BIEU06_COLUMNS], factor=0.8)
@@ -583,24 +674,34 @@ def _bieu06_sheet(ws: Worksheet, table: pd.DataFrame, period: Period,
     # body
     number_cols = [n for n, _, _, _ in BIEU06_COLUMNS]
     row = BIEU06_FIRST_DATA_ROW
-    for role, stt, label, unit_id in layout:
-        strong = role != "unit"
-        font = _BOLD if strong else _FONT
-        _put(ws, row, 1, stt, font=font, align=_CENTER)
-        _put(ws, row, 2, label, font=font, align=_LEFT)
-        figures = frame.loc[unit_id] if unit_id is not None else None
-        for offset, number in enumerate(number_cols):
+    for item in layout:
+        font = _BOLD if item.strong else _FONT
+        _put(ws, row, 1, item.stt, font=font, align=_CENTER)
+        _put(ws, row, 2, item.label, font=font, align=_LEFT)
+        figures = frame_rows.loc[item.unit_id] if item.unit_id is not None else None
+        for number in number_cols:
             value = figures[number] if figures is not None else None
-            _put(ws, row, 3 + offset, value, font=font, align=_RIGHT, fmt=FMT_COUNT)
-        _fit_height(ws, row, [(label, name_width)])
+            _put(ws, row, number, value, font=font, align=_RIGHT, fmt=FMT_COUNT)
+        _fit_height(ws, row, [(item.label, name_width)])
         row += 1
+    last = _bieu06_frame_bottom(ws, row, frame, ncols)
 
     for col, width in enumerate(widths, start=1):
         _width(ws, col, width)
     ws.freeze_panes = cast(Cell, ws.cell(row=BIEU06_FIRST_DATA_ROW, column=3))  # not merged
-    # the form on one sheet of paper when that keeps it legible, else as many as it needs
-    _print_setup(ws, f"{top}:{numbers}",
-                 pages_tall=1 if _one_page_tall(ws, row - 1, widths) else 0)
+    for r in range(1, last + 1):  # every height explicit: the pagination is then predictable
+        if ws.row_dimensions[r].height is None:
+            ws.row_dimensions[r].height = _LINE_HEIGHT
+    # the form on one sheet of paper when that keeps it legible, else as many as it needs,
+    # the signature block on the same page as the table's last rows
+    if _one_page_tall(ws, last, widths):
+        _print_setup(ws, f"{top}:{numbers}", pages_tall=1)
+    else:
+        scale = int(min(100.0, 100 * _PRINT_WIDTH / _print_width(widths)))
+        _print_setup(ws, f"{top}:{numbers}", scale=scale)
+        keep = _break_before_block(ws, scale, range(top, numbers + 1), row - 1, last)
+        if keep is not None:
+            ws.row_breaks.append(Break(id=keep))
 
 
 # ---------------------------------------------------------------------------------- sheet 2
@@ -655,22 +756,16 @@ class KpiColumns:
         return f"{label}\n{self.header_target}" if self.header_target else label
 
 
-def _rule_sign(rule: object) -> str:
-    """How a target reads: a minimum (and a baseline-plus, a minimum once computed) "≥ ",
-    a maximum "≤ ", anything else nothing."""
-    if is_missing(rule):
-        return ""
-    if rule == "max":
-        return "≤ "
-    if rule in ("min", "baseline_plus"):
-        return "≥ "
-    return ""
+_rule_sign = wording.rule_sign
 
 
 def _target_format(fmt: str, rule: object) -> str:
     """Show which way a target goes ("≥ 84,47%") while the cell stays a number."""
     sign = _rule_sign(rule)
-    return f'"{sign}"{fmt}' if sign else fmt
+    if not sign:
+        return fmt
+    locale = _LOCALE_CODE if fmt.startswith(_LOCALE_CODE) else ""
+    return f'{locale}"{sign}"{fmt.removeprefix(locale)}'
 
 
 def _target_words(kpi: str, target: float, rule: object) -> str:
@@ -923,9 +1018,36 @@ def _provenance_value(value: object) -> object:
     return str(value)
 
 
+def provenance_rows(provenance: Mapping[str, object]) -> list[tuple[str, object]]:
+    """The provenance as the "Nguồn dữ liệu" sheet lists it, in Vietnamese: known keys under
+    their labels (:data:`PROVENANCE_LABELS`), each data file by its name relative to the data
+    folder with its sha256, each parameter on a row of its own; other keys as they are."""
+    rows: list[tuple[str, object]] = []
+    names = provenance.get("data_file_names")
+    names = names if isinstance(names, Mapping) else {}
+    for key, value in provenance.items():
+        if key == "data_file_names":
+            continue
+        if key == "data_files" and isinstance(value, Mapping):
+            for table, sha in value.items():
+                rows.append((f"Tệp dữ liệu {names.get(table, table)} (sha256)", sha))
+        elif key == "parameters" and isinstance(value, Mapping):
+            for name, item in value.items():
+                label = PARAMETER_LABELS.get(str(name), str(name))
+                rows.append((f"Tham số: {label}", "(không có)" if item is None else item))
+        elif key == "convention" and str(value) in _CONVENTION_WORDS:
+            rows.append((PROVENANCE_LABELS[key], _CONVENTION_WORDS[str(value)]))
+        else:
+            rows.append((PROVENANCE_LABELS.get(str(key), str(key)), value))
+    return rows
+
+
 def _sources_sheet(ws: Worksheet, period: Period, provenance: Mapping[str, object]) -> None:
-    key_width = min(max([16.0, *(len(str(k)) + 3.0 for k in provenance)]), 40.0)
-    values = [_provenance_value(v) for v in provenance.values()]
+    """The provenance, for whoever checks the figures: not part of the printed annex (a grey
+    tab, and a running header saying so on its pages)."""
+    rows = provenance_rows(provenance)
+    key_width = min(max([16.0, *(len(str(k)) + 3.0 for k, _ in rows)]), 40.0)
+    values = [_provenance_value(v) for _, v in rows]
     longest = max((len(str(v)) for v in values if v is not None), default=20)
     value_width = min(max(30.0, longest + 3.0), 90.0)
     _merge(ws, 1, 1, 1, 2, SOURCES_TITLE, font=_BOLD, align=_TITLE, border=False)
@@ -933,21 +1055,27 @@ def _sources_sheet(ws: Worksheet, period: Period, provenance: Mapping[str, objec
            border=False)
     _put(ws, 3, 1, "Thông tin", font=_BOLD, align=_CENTER, fill=_FILL_HEADER)
     _put(ws, 3, 2, "Giá trị", font=_BOLD, align=_CENTER, fill=_FILL_HEADER)
-    for row, (key, value) in enumerate(zip(provenance, values, strict=True), start=4):
+    for row, ((key, _), value) in enumerate(zip(rows, values, strict=True), start=4):
         _put(ws, row, 1, str(key), font=_BOLD, align=_LEFT)
         align = _LEFT if isinstance(value, str) or value is None else _RIGHT
         _put(ws, row, 2, value, align=align)
         _fit_height(ws, row, [(str(key), key_width), (str(value or ""), value_width)])
-    note = (f"Ghi chú: trang tính “{SHEET_KPI_DATA}” (trang tính cuối) là dữ liệu dạng máy "
-            "đọc, trùng khớp với tệp kpis.csv, dùng để đối chiếu và nhập vào phần mềm khác; "
-            "không thuộc phần phụ lục cần in.")
+    note = (f"Ghi chú: trang tính này và trang tính “{SHEET_KPI_DATA}” (trang tính cuối, dữ "
+            "liệu dạng máy đọc, trùng khớp với tệp kpis.csv) dùng để kiểm tra, đối chiếu và "
+            "nhập vào phần mềm khác; không thuộc phần phụ lục cần in.")
     note_row = 4 + len(values) + 1
     _merge(ws, note_row, 1, note_row, 2, note, font=_ITALIC, align=_LEFT, border=False)
     _fit_height(ws, note_row, [(note, key_width + value_width)])
     _width(ws, 1, key_width)
     _width(ws, 2, value_width)
     ws.freeze_panes = "A4"
+    ws.sheet_properties.tabColor = "808080"
     _print_setup(ws, "3:3")
+    header = ws.oddHeader
+    assert header is not None  # openpyxl's HeaderFooter() always makes its items
+    header.left.text = SOURCES_SHEET_NOTICE
+    header.left.font = f"{FONT_NAME},Italic"
+    header.left.size = 10
 
 
 # ---------------------------------------------------------------------------------- saving

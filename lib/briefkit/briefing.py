@@ -17,27 +17,21 @@ import pandas as pd
 
 from briefkit.bundle import PEER_KPIS, Bundle, build_bundle, load_bundle
 from briefkit.bundle import load_header as load_header
-from briefkit.kpis import KPIS, STATUS_NOT_MET
+from briefkit.kpis import KPIS, STATUS_NOT_MET, shown_in
 from briefkit.narrative import below_target_sentence, kpi_sentence
 from briefkit.periods import Period
 from briefkit.problems import InputError, Problem
 
-# The KPIs a unit briefing reports, in the order a directive discusses them.
-UNIT_KPIS = [
-    "online_rate", "on_time_rate", "received_total", "received_online", "received_postal",
-    "returned_by_post", "resolved_total", "resolved_late", "late_apology_rate",
-    "pending_overdue", "l3_online_share", "l4_online_share", "online_received_l3",
-    "online_received_l4", "l3_procedures_with_online", "l4_procedures_with_online",
-    "documents_signed_rate", "index766_progress", "index766_online",
-]
+# Which KPIs each part of a briefing shows is declared once, on the KPI definitions
+# (briefkit.kpis.registry: KpiDef.shown, in the order a directive discusses them).
+#: The KPIs of a unit briefing's table.
+UNIT_KPIS = list(shown_in("unit"))
 #: The KPI of the unit briefing's trend and peer charts (its slice holds the peers' rows).
 PEER_KPI = PEER_KPIS[0]
-# The KPIs whose shortfalls the overview names unit by unit.
-FOLLOW_UP_KPIS = ["online_rate", "on_time_rate", "late_apology_rate", "pending_overdue",
-                  "l3_procedures_with_online", "l4_procedures_with_online"]
-HEATMAP_KPIS = ["online_rate", "on_time_rate", "late_apology_rate", "pending_overdue",
-                "l3_online_share", "l4_online_share", "l3_procedures_with_online",
-                "l4_procedures_with_online", "documents_signed_rate"]
+#: The KPIs whose shortfalls the overview names unit by unit.
+FOLLOW_UP_KPIS = list(shown_in("follow_up"))
+#: The columns of the overview's heat map.
+HEATMAP_KPIS = list(shown_in("heatmap"))
 
 
 @dataclass
@@ -102,28 +96,28 @@ def prepare(data_dir: str | Path, period: str, *, convention: str = "calendar",
 def unit_sentences(b: Briefing, unit_id: str) -> list[str]:
     """The findings paragraph of a unit briefing: one sentence per reported rate KPI that has a
     value, with target, gap and change against the same period last year."""
-    sentences = []
-    for kpi in UNIT_KPIS:
-        if KPIS[kpi].kind == "count" and kpi not in ("pending_overdue", "resolved_late"):
-            continue
+    sentences: list[str] = []
+    for kpi in shown_in("unit_findings"):
         row = b.row(unit_id, kpi)
         if pd.isna(row["value"]) and KPIS[kpi].kind != "count":
             continue
+        # "Trong quý IV/2023, …" opens the first finding only
         sentences.append(kpi_sentence(b.table, unit_id, kpi, b.period,
-                                      with_counts=KPIS[kpi].kind == "rate", with_change=True))
+                                      with_counts=KPIS[kpi].kind == "rate", with_change=True,
+                                      opening=not sentences))
     return sentences
 
 
 def overview_sentences(b: Briefing) -> list[str]:
     """The overview's findings: the roll-up's results, then the units below each target."""
     sentences = [kpi_sentence(b.table, "*", kpi, b.period, with_counts=KPIS[kpi].is_rate,
-                              with_change=True)
-                 for kpi in ("online_rate", "on_time_rate", "late_apology_rate",
-                             "pending_overdue")]
+                              with_change=True, opening=n == 0)
+                 for n, kpi in enumerate(shown_in("overview"))]
     judged = b.table[b.table["status"] != "khong_ap_dung"]
-    for kpi in FOLLOW_UP_KPIS:
-        if (judged["kpi"] == kpi).any():
-            sentences.append(below_target_sentence(b.table, kpi, b.period))
+    follow_up = [kpi for kpi in FOLLOW_UP_KPIS if (judged["kpi"] == kpi).any()]
+    for n, kpi in enumerate(follow_up):
+        # the units below target: a new paragraph of findings, opened by the period once
+        sentences.append(below_target_sentence(b.table, kpi, b.period, opening=n == 0))
     return sentences
 
 
@@ -151,6 +145,17 @@ def late_without_apology_list(b: Briefing, unit_id: str | None = None) -> pd.Dat
     first, as :func:`briefkit.kpis.late_without_apology` lists them."""
     late = b.late if unit_id is None else b.late[b.late["unit_id"] == str(unit_id)]
     return late.reset_index(drop=True)
+
+
+def document_info(b: Briefing, unit_id: str | None = None) -> Any:
+    """The document's metadata (the PDF's title, subject, keywords, data fingerprint,
+    parameters; the export's file name), displayed as an output the briefing does not print:
+    see :func:`briefkit.document.document_info`."""
+    from briefkit.document import document_info as info
+
+    name = b.unit_name(str(unit_id)) if unit_id is not None else None
+    return info(b.provenance, b.header, unit_id=None if unit_id is None else str(unit_id),
+                unit_name=name, period=b.period)
 
 
 LATE_LIST_COLUMNS = {"dossier_id": "Mã hồ sơ", "procedure_name": "Thủ tục hành chính",

@@ -36,7 +36,7 @@ import pandas as pd
 
 from briefkit import __version__
 from briefkit.data import Dataset, load_dataset
-from briefkit.kpis import late_without_apology, load_index766_weights
+from briefkit.kpis import late_without_apology, load_index766_weights, shown_in
 from briefkit.periods import Period, parse_period
 
 __all__ = [
@@ -55,20 +55,19 @@ BUNDLE_VERSION = 1
 BUNDLE_FILES = ("bundle.json", "table.parquet", "history.parquet", "late.parquet")
 #: The KPIs a unit briefing compares with the units of its kind (its peer chart): the only
 #: rows of other units a unit's slice holds.
-PEER_KPIS = ("online_rate",)
+PEER_KPIS = shown_in("peer")
 _FRAMES = ("table", "history", "late")
 #: Columns of the KPI table that depend on every unit's figures: not in a unit's slice.
 _OVERVIEW_ONLY = ("rank",)
 
 
 def load_header(path: str | Path | None) -> dict[str, Any]:
-    """The document settings (Decree-30 header: parent body, issuing body, number, place,
-    date) from a YAML file; ``{}`` without one."""
-    import yaml
+    """The document settings (Decree-30 header, closing block, file names: see
+    :mod:`briefkit.settings`) from a YAML file, validated; ``{}`` without one. Raises
+    :class:`~briefkit.problems.InputError` naming the file and the key of every problem."""
+    from briefkit.settings import load_settings
 
-    if not path:
-        return {}
-    return dict(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
+    return load_settings(path)
 
 
 @dataclass
@@ -107,11 +106,16 @@ class Bundle:
         unit's figures, so it is the overview's to show (the peer chart orders the peers by
         their values, which the slice holds).
 
+        Its document settings keep only the unit's own override (``units.<id>``), so another
+        unit's signer or recipients do not change this unit's slice.
+
         Its provenance names the slice's own fingerprint (``data_sha256``) instead of the
         whole data folder's, and drops the per-file hashes: both change with any unit's data,
         and the document must change only when its own figures do. The manifest records the
         run's data fingerprint beside every unit's slice fingerprint.
         """
+        from briefkit.settings import unit_part
+
         unit_id = str(unit_id)
         table = self.table
         own = table["unit_id"] == unit_id
@@ -129,7 +133,7 @@ class Bundle:
                        history=self.history[self.history["unit_id"] == unit_id]
                        .reset_index(drop=True),
                        late=self.late[self.late["unit_id"] == unit_id].reset_index(drop=True),
-                       provenance=provenance,
+                       provenance=provenance, header=unit_part(self.header, unit_id),
                        parameters={**self.parameters, "unit_id": unit_id})
         part.provenance = {**provenance, "data_sha256": part.fingerprint(provenance=False)}
         return part

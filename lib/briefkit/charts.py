@@ -70,8 +70,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
+from briefkit import wording
 from briefkit.formatting import MISSING, format_number, format_percent, format_value
-from briefkit.kpis import KPIS, STATUS_MET, STATUS_NA, STATUS_NOT_MET, KpiDef
+from briefkit.kpis import KPIS, STATUS_MET, STATUS_NA, STATUS_NOT_MET, KpiDef, shown_in
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
@@ -98,7 +99,7 @@ TARGET_COLOR = "#1a1a1a"
 TARGET_STYLE: dict[str, Any] = {"color": TARGET_COLOR, "linestyle": (0, (4, 2)),
                                 "linewidth": 1.1}
 
-STATUS_LABELS = {STATUS_MET: "Đạt", STATUS_NOT_MET: "Chưa đạt", STATUS_NA: "Không áp dụng"}
+STATUS_LABELS = wording.STATUS_WORDS  # the words of every output (briefkit.wording)
 #: Bar colours by status (overview ranking).
 STATUS_BAR_COLORS = {STATUS_MET: MID_GREY, STATUS_NOT_MET: ACCENT, STATUS_NA: PALE_GREY}
 #: Cell colours by status (heat map); the text on them stays black.
@@ -923,9 +924,9 @@ def units_vs_target(table: pd.DataFrame, kpi: str = "online_rate", *,
                     for s in status])
 
 
-#: The heat map's columns when none are given: the headline KPIs of the directives.
-HEATMAP_KPIS = ("online_rate", "on_time_rate", "late_apology_rate", "pending_overdue",
-                "l3_online_share", "l4_online_share", "documents_signed_rate")
+#: The heat map's columns when none are given: the overview's (declared on the KPI definitions,
+#: :attr:`briefkit.kpis.KpiDef.shown`).
+HEATMAP_KPIS = shown_in("heatmap")
 
 
 def default_heatmap_kpis(table: pd.DataFrame) -> list[str]:

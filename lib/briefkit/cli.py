@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from briefkit import __version__
@@ -20,6 +21,7 @@ from briefkit.problems import InputError, Problem, summarize
 if TYPE_CHECKING:
     from briefkit.batch import BatchResult, StepResult
     from briefkit.pipeline import KpiResult
+    from briefkit.signing import SigningKey
 
 app = typer.Typer(
     name="briefkit",
@@ -45,20 +47,18 @@ ConventionOption = Annotated[str, typer.Option(
 TargetsOption = Annotated[Path | None, typer.Option("--targets", help="Targets YAML file.")]
 OutOption = Annotated[Path, typer.Option("--out", help="Output folder; results go to "
                                          "OUT/<period>/.")]
+TsaOption = Annotated[str | None, typer.Option(
+    "--tsa", help="RFC 3161 timestamp server URL: signatures get a timestamp (PAdES B-T; "
+    "default B-B).")]
 WeightsOption = Annotated[Path | None, typer.Option(
     "--index766", help="Decision-766 weights YAML (default: the packaged params/index766.yaml).")]
 
-# The printed summary: a few headline KPIs under short headers (kpis.csv has them all).
-SUMMARY_KPIS = {
-    "received_total": "Tiếp nhận",
-    "resolved_total": "Đã giải quyết",
-    "online_rate": "Trực tuyến",
-    "on_time_rate": "Đúng hạn",
-    "resolved_late": "Trễ hạn",
-    "late_apology_rate": "Có thư xin lỗi",
-    "pending_overdue": "Đang quá hạn",
-    "index766_progress": "Điểm tiến độ",
-}
+def _summary_kpis() -> dict[str, str]:
+    """The printed summary's KPIs under their short headers (kpis.csv has them all): declared
+    on the KPI definitions (:attr:`briefkit.kpis.KpiDef.shown`)."""
+    from briefkit.kpis import KPIS, shown_in
+
+    return {kpi: KPIS[kpi].short_label for kpi in shown_in("summary")}
 
 
 def _fail(problems: list[Problem] | str) -> typer.Exit:
@@ -128,11 +128,12 @@ def _print_summary(result: KpiResult) -> None:
     grid = Table(title=f"KPI — {result.period.label()} ({result.period.spec}, "
                  f"{result.period.convention})", title_justify="left")
     grid.add_column("Đơn vị", min_width=24, overflow="fold")
-    for header in SUMMARY_KPIS.values():
+    summary = _summary_kpis()
+    for header in summary.values():
         grid.add_column(header, justify="right")
     for unit_id in wide.index:
         cells = []
-        for kpi in SUMMARY_KPIS:
+        for kpi in summary:
             text = format_value(wide.at[unit_id, kpi], KPIS[kpi].kind)
             mark = status.at[unit_id, kpi] if kpi in status.columns else None
             if mark == STATUS_NOT_MET:
@@ -191,7 +192,8 @@ def run_command(
         "--units", help="Only these unit ids, separated by commas (kept as text: 007 stays "
         "007); default: every unit of units.csv.")] = None,
     header: Annotated[Path | None, typer.Option(
-        "--header", help="Decree-30 header settings (default: params/header.yaml).")] = None,
+        "--header", help="Document settings: Decree-30 header, signature, recipients, file "
+        "names (default: params/header.yaml).")] = None,
     notebooks: Annotated[Path | None, typer.Option(
         "--notebooks", help="Folder with unit_briefing.ipynb and overview.ipynb "
         "(default: notebooks/).")] = None,
@@ -214,10 +216,15 @@ def run_command(
     index766: WeightsOption = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress",
                                            help="Progress bar on a terminal.")] = True,
+    sign: Annotated[Path | None, typer.Option(
+        "--sign", help="Sign every PDF of the run with this PKCS#12 key (see `briefkit "
+        "sign`).")] = None,
+    tsa: TsaOption = None,
 ) -> None:
-    """Write every unit's briefing (ipynb, HTML, PDF), the overview, kpis.csv, annex.xlsx and
-    manifest.json under OUT/<period>/. Exit 0: all done; 1: some units failed (the others are
-    written); 2: unusable input (nothing written)."""
+    """Write every unit's briefing (BC-TTHC_<unit>_<period>.ipynb/.html/.pdf), the overview,
+    kpis.csv, the annex (PL-TTHC_<period>.xlsx) and manifest.json under OUT/<period>/.
+    Exit 0: all done; 1: some units failed (the others are written); 2: unusable input
+    (nothing written)."""
     from briefkit.batch import RunRequest, run_batch
 
     unit_ids = None
@@ -225,12 +232,25 @@ def run_command(
         unit_ids = [piece.strip() for piece in units.split(",") if piece.strip()]
     request = RunRequest(data, period, out_dir, convention, targets, unit_ids, header,
                          notebooks, index766, executor, workers, scheduler, force, timeout)
+    if tsa is not None and sign is None:
+        raise _fail("--tsa goes with --sign (it timestamps the signatures)")
+    signing_key = None if sign is None else _signing_key(sign)  # before anything is written
     try:
         result = run_batch(request, progress=progress)
     except InputError as exc:
         raise _fail(exc.problems) from None
     _print_warnings(result.data_warnings)
     _print_batch(result)
+    if signing_key is not None:
+        from briefkit.signing import SigningProblem
+
+        try:
+            _sign_folder(result.folder, signing_key, tsa)
+        except SigningProblem as exc:
+            err.print(f"[red]error:[/red] {escape(str(exc))}\nThe run is complete but not "
+                      f"signed; sign it with `briefkit sign {escape(str(result.folder))} --key "
+                      f"{escape(str(sign))}`.", soft_wrap=True)
+            raise typer.Exit(max(result.exit_code, EXIT_FAILED_UNITS)) from None
     raise typer.Exit(result.exit_code)
 
 
@@ -260,6 +280,96 @@ def _print_batch(result: BatchResult) -> None:
     for warning in result.warnings:
         err.print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True)
     out.print(f"Wrote {result.folder} (manifest: {result.manifest.name})")
+
+
+# ---------------------------------------------------------------------- signatures
+
+
+def _signing_key(path: Path) -> SigningKey:
+    from briefkit.signing import KeyProblem, load_key
+
+    try:
+        return load_key(path)
+    except KeyProblem as exc:
+        raise _fail(escape(str(exc))) from None
+
+
+def _sign_folder(folder: Path, key: SigningKey, tsa: str | None, image: Path | None = None,
+                 seal: Path | None = None, again: bool = False) -> None:
+    from briefkit.signing import SignOptions, http_timestamper, sign_run
+
+    options = SignOptions(timestamper=None if tsa is None else http_timestamper(tsa),
+                          timestamp_url=tsa, image=image, seal=seal, again=again)
+    report = sign_run(folder, key, options=options)
+    level = "PAdES B-T" if tsa else "PAdES B-B"
+    out.print(f"Signed {len(report.signed)} PDF(s) as {key.subject!r} at {report.signed_at} "
+              f"({level}); {len(report.kept)} already signed, left as they were"
+              f"{' (--again adds a signature)' if report.kept else ''}.", soft_wrap=True,
+              markup=False)
+    for rel in report.signed:
+        out.print(f"  signed {rel}", soft_wrap=True, markup=False)
+    out.print(f"Updated {report.manifest}", markup=False)
+
+
+@app.command("sign")
+def sign_command(
+    folder: Annotated[Path, typer.Argument(help="A run's folder: OUT/<period>.")],
+    key: Annotated[Path, typer.Option(
+        "--key", help="PKCS#12 key and certificate (.p12/.pfx). Its passphrase comes from "
+        "$BRIEFKIT_KEY_PASSPHRASE, else is asked on the terminal; never on the command "
+        "line.")],
+    tsa: TsaOption = None,
+    image: Annotated[Path | None, typer.Option(
+        "--image", help="PNG of the signer's signature: a visible stamp (image, signer, "
+        "ISO 8601 time) at the bottom right of each PDF's last page (default: invisible).")
+    ] = None,
+    seal: Annotated[Path | None, typer.Option(
+        "--seal", help="PNG of the organisation's seal, over the left third of --image.")
+    ] = None,
+    again: Annotated[bool, typer.Option(
+        "--again", help="Also sign PDFs that already carry a signature (adds one more).")
+    ] = False,
+) -> None:
+    """Sign every PDF of a run (PAdES B-B; B-T with --tsa) and update its manifest. Exit 0:
+    signed; 2: unusable key, folder or options (nothing written)."""
+    from briefkit.signing import SigningProblem
+
+    if seal is not None and image is None:
+        raise _fail("--seal goes with --image (the seal overlaps the signer's image)")
+    signing_key = _signing_key(key)
+    try:
+        _sign_folder(folder, signing_key, tsa, image, seal, again)
+    except SigningProblem as exc:
+        raise _fail(escape(str(exc))) from None
+
+
+@app.command("verify")
+def verify_command(
+    folder: Annotated[Path, typer.Argument(help="A run's folder: OUT/<period>.")],
+    trust: Annotated[list[Path] | None, typer.Option(
+        "--trust", help="Trust root certificate (PEM/DER; repeatable): also check each "
+        "signer's certificate chain (default: the chain is not checked).")] = None,
+    inputs: Annotated[bool, typer.Option(
+        "--inputs", help="Also check the input files the manifest lists.")] = False,
+) -> None:
+    """Check every file of a run against its manifest and every PDF signature. Exit 0: all
+    good; 1: a file or signature does not match (each is named); 2: unusable folder or trust
+    root."""
+    from briefkit.signing import VerifyProblem, verify_run
+
+    try:
+        report = verify_run(folder, trust=trust or [], inputs=inputs)
+    except VerifyProblem as exc:
+        raise _fail(escape(str(exc))) from None
+    for note in report.notes:
+        out.print(note, soft_wrap=True, markup=False)
+    for problem in report.problems:
+        err.print(f"[red]FAILED[/red] {escape(problem)}", soft_wrap=True)
+    chain = "" if report.chain_checked else "; certificate chains not checked (no --trust)"
+    verdict = "[green]OK[/green]" if report.ok else f"[red]{len(report.problems)} problem(s)[/red]"
+    out.print(f"{escape(str(folder))}: {report.files} file(s), {report.signatures} "
+              f"signature(s){chain}: {verdict}", soft_wrap=True)
+    raise typer.Exit(0 if report.ok else EXIT_FAILED_UNITS)
 
 
 def run() -> None:  # pragma: no cover — console entry for `python -m briefkit`

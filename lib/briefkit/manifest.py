@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,14 @@ def _input_files(dataset_or_files: Any) -> dict[str, Path]:
     return {str(k): Path(v) for k, v in files.items()}
 
 
+def _data_file_name(path: Path, root: Any) -> str:
+    """A data file's name relative to the data folder (its bare name when outside it)."""
+    try:
+        return Path(path).absolute().relative_to(Path(root).absolute()).as_posix()
+    except (TypeError, ValueError):
+        return Path(path).name
+
+
 def provenance(dataset: Any, period: Period, parameters: Mapping[str, Any],
                generated_at: _dt.datetime | None = None) -> dict[str, Any]:
     """What a briefing says about its own origin; flat and JSON-serialisable.
@@ -135,18 +144,28 @@ def provenance(dataset: Any, period: Period, parameters: Mapping[str, Any],
     mapping. Keys, in the order they read best on the annex's "Nguồn dữ liệu" sheet:
     ``period`` (the Vietnamese label, "quý I/2022"), ``period_spec`` ("2022Q1"),
     ``convention``, ``data_sha256`` (:func:`data_fingerprint`), ``data_files``
-    (``{table: sha256}``), ``parameters``, ``version`` (briefkit), ``generated_at`` (ISO 8601
-    with offset; default now, in Vietnamese time).
+    (``{table: sha256}``), ``data_file_names`` (``{table: file name relative to the data
+    folder}``), ``parameters`` (no absolute path: see
+    :func:`briefkit.document.portable_parameters`), ``version`` (briefkit), ``generated_at``
+    (ISO 8601 with offset; default now, in Vietnamese time). Documents carry it in their
+    metadata, never in their text; the manifest keeps the absolute paths.
     """
+    from briefkit.document import portable_parameters
+
     files = _input_files(dataset)
     hashes = {table: sha256_file(files[table]) for table in sorted(files)}
+    root = parameters.get("data_dir")
+    if root is None and files:
+        root = Path(os.path.commonpath([str(p.parent.absolute()) for p in files.values()]))
     return {
         "period": period.label(),
         "period_spec": period.spec,
         "convention": period.convention,
         "data_sha256": fingerprint_of(hashes),
         "data_files": hashes,
-        "parameters": jsonable(dict(parameters)),
+        "data_file_names": {table: _data_file_name(files[table], root)
+                            for table in sorted(files)},
+        "parameters": jsonable(portable_parameters(dict(parameters))),
         "version": __version__,
         "generated_at": _iso(generated_at or local_now()),
     }

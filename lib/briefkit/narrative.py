@@ -20,6 +20,7 @@ from briefkit.formatting import (
 )
 from briefkit.kpis import KPIS, STATUS_MET, STATUS_NOT_MET, KpiDef, load_index766_weights
 from briefkit.periods import Period
+from briefkit.wording import gap_unit
 
 PERCENT_DECIMALS = 2
 
@@ -43,10 +44,12 @@ def _shown(kpi: KpiDef, value: float) -> float:
 def _amount_text(kpi: KpiDef, gap: float) -> str:
     """The size of a difference of two shown figures, in the KPI's unit, without sign."""
     if kpi.kind == "rate":
-        return format_points(gap / 100, PERCENT_DECIMALS) + " điểm phần trăm"
-    if kpi.kind == "points":
-        return format_number(abs(gap), 2) + " điểm"
-    return format_number(abs(gap)) + " " + kpi.noun
+        amount = format_points(gap / 100, PERCENT_DECIMALS)
+    elif kpi.kind == "points":
+        amount = format_number(abs(gap), 2)
+    else:
+        amount = format_number(abs(gap))
+    return f"{amount} {gap_unit(kpi)}"
 
 
 def _gap_text(kpi: KpiDef, value: float, target: float) -> str:
@@ -70,39 +73,60 @@ def _value_text(kpi: KpiDef, row: pd.Series, with_counts: bool) -> str:
     return f"{format_number(row['value'])} {kpi.noun}"
 
 
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _target_clause(kpi: KpiDef, target: float, is_max: bool) -> str:
+    """What the target asks, after "chỉ tiêu năm 2022": " là 84,47%" for a minimum; for a
+    maximum " là tối đa 5 hồ sơ", and " là không để phát sinh hồ sơ nào" when it is none."""
+    text = format_value(target, kpi.kind)
+    if kpi.kind == "count":
+        text += f" {kpi.noun}"
+    if not is_max:
+        return f" là {text}"
+    if _shown(kpi, target) == 0:
+        return f" là không để phát sinh {kpi.noun} nào"
+    return f" là tối đa {text}"
+
+
 def kpi_sentence(table: pd.DataFrame, unit_id: str, kpi_id: str, period: Period, *,
-                 with_counts: bool = False, with_change: bool = False) -> str:
+                 with_counts: bool = False, with_change: bool = False,
+                 opening: bool = True) -> str:
     """One sentence on one KPI of one unit, with its target and gap where it has one.
 
     >>> kpi_sentence(table, "*", "online_rate", parse_period("2022Q1"))  # doctest: +SKIP
     'Trong quý I/2022, tỷ lệ hồ sơ được xử lý trực tuyến trên tổng số hồ sơ được giải quyết
     đạt 80,18%, chưa đạt chỉ tiêu năm 2022 là 84,47% (thấp hơn 4,29 điểm phần trăm).'
+
+    ``opening=False`` leaves out "Trong quý I/2022, ": the sentence then opens with the KPI
+    ("Tỷ lệ hồ sơ … đạt …"), for the findings after the first, so that consecutive sentences
+    do not all open with the same words.
     """
     kpi = KPIS[kpi_id]
     row = _row(table, unit_id, kpi_id)
-    opening = f"Trong {period.label()}, {kpi.phrase}"
+    opening_text = f"Trong {period.label()}, {kpi.phrase}" if opening else \
+        _capitalised(kpi.phrase)
     if pd.isna(row["value"]):
         if kpi.kind == "count":
-            return f"{opening}: chưa có số liệu."
-        return f"{opening}: không phát sinh {kpi.noun} để tính."
+            return f"{opening_text}: chưa có số liệu."
+        return f"{opening_text}: không phát sinh {kpi.noun} để tính."
     verb = "đạt" if kpi.kind != "count" else "là"
-    sentence = f"{opening} {verb} {_value_text(kpi, row, with_counts)}"
+    sentence = f"{opening_text} {verb} {_value_text(kpi, row, with_counts)}"
     target = row.get("target")
     status = row.get("status")
     if status in (STATUS_MET, STATUS_NOT_MET) and pd.notna(target):
         is_max = row.get("target_rule") == "max"
-        target_text = format_value(target, kpi.kind)
-        if kpi.kind == "count":
-            target_text += f" {kpi.noun}"
-        if is_max:
-            target_text = "không quá " + target_text
-        gap = _gap_text(kpi, row["value"], target)
+        clause = _target_clause(kpi, target, is_max)
+        # against a maximum of none, the gap is the figure itself: not said twice
+        gap = "" if is_max and _shown(kpi, target) == 0 else \
+            _gap_text(kpi, row["value"], target)
         if status == STATUS_NOT_MET:
-            sentence += f", chưa đạt chỉ tiêu năm {period.year} là {target_text}"
+            sentence += f", chưa đạt chỉ tiêu năm {period.year}{clause}"
         elif gap and not is_max:
-            sentence += f", vượt chỉ tiêu năm {period.year} là {target_text}"
+            sentence += f", vượt chỉ tiêu năm {period.year}{clause}"
         else:
-            sentence += f", đạt chỉ tiêu năm {period.year} là {target_text}"
+            sentence += f", đạt chỉ tiêu năm {period.year}{clause}"
         if gap:
             sentence += f" ({gap})"
     if with_change and pd.notna(row.get("value_prev")):
@@ -143,25 +167,28 @@ def units_below_target(table: pd.DataFrame, kpi_id: str) -> list[Shortfall]:
                 rows["unit_id"], rows["unit_name"], rows["value"], rows["target"], strict=True)]
 
 
-def below_target_sentence(table: pd.DataFrame, kpi_id: str, period: Period) -> str:
+def below_target_sentence(table: pd.DataFrame, kpi_id: str, period: Period, *,
+                          opening: bool = True) -> str:
     """The sentence naming every unit below target, with its value and gap.
 
     "Các đơn vị chưa đạt chỉ tiêu về tỷ lệ … (84,47%): Phòng Tư pháp (72,10%, thấp hơn
     12,37 điểm phần trăm); UBND Phường 3 (80,00%, thấp hơn 4,47 điểm phần trăm)."
+    ``opening=False`` leaves out "Trong quý I/2022, " (see :func:`kpi_sentence`).
     """
+    lead = f"Trong {period.label()}, " if opening else ""
     kpi = KPIS[kpi_id]
     shortfalls = units_below_target(table, kpi_id)
     judged = table[(table["kpi"] == kpi_id) & ~table["is_rollup"]
                    & table["status"].isin([STATUS_MET, STATUS_NOT_MET])]
     if judged.empty:
-        return f"Trong {period.label()}, chưa có đơn vị nào được đánh giá về {kpi.phrase}."
+        return _capitalised(f"{lead}chưa có đơn vị nào được đánh giá về {kpi.phrase}.")
     if not shortfalls:
-        return (f"Trong {period.label()}, tất cả các đơn vị đều đạt chỉ tiêu năm {period.year} "
-                f"về {kpi.phrase}.")
+        return _capitalised(f"{lead}tất cả các đơn vị đều đạt chỉ tiêu năm {period.year} "
+                            f"về {kpi.phrase}.")
     targets = {_shown(kpi, s.target) for s in shortfalls}
     common = len(targets) == 1
-    head = f"Trong {period.label()}, có {len(shortfalls)}/{len(judged)} đơn vị chưa đạt chỉ " \
-           f"tiêu năm {period.year} về {kpi.phrase}"
+    head = _capitalised(f"{lead}có {len(shortfalls)}/{len(judged)} đơn vị chưa đạt chỉ "
+                        f"tiêu năm {period.year} về {kpi.phrase}")
     if common:
         head += f" ({format_value(shortfalls[0].target, kpi.kind)})"
     parts = []

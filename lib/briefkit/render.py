@@ -82,6 +82,7 @@ from traitlets.config import Config
 
 from briefkit import __version__
 from briefkit.clock import LOCAL_TZ, SOURCE_DATE_EPOCH, document_timestamp
+from briefkit.document import DOCUMENT_INFO_MIMETYPE
 from briefkit.iorw import atomic_write_bytes, atomic_write_text
 
 #: Folder holding the ``briefing`` nbconvert template (shipped as package data).
@@ -93,6 +94,16 @@ OFFLINE_PROTOCOLS = frozenset({"data", "file"})
 _PDF_OPTIONS: dict[str, Any] = {"presentational_hints": True}
 #: Title used when neither the notebook metadata nor any heading provides one.
 DEFAULT_TITLE = "Báo cáo"
+#: The ``<meta name="briefkit.…">`` of a briefing's head and the custom keys of the PDF's
+#: document information they become (``pdfinfo -custom`` lists them).
+PDF_CUSTOM_KEYS: dict[str, str] = {
+    "briefkit.period": "BriefkitPeriod",
+    "briefkit.convention": "BriefkitConvention",
+    "briefkit.unit-id": "BriefkitUnitID",
+    "briefkit.data-sha256": "BriefkitDataSHA256",
+    "briefkit.parameters": "BriefkitParameters",
+    "briefkit.version": "BriefkitVersion",
+}
 
 _XML_PROLOGUE = re.compile(r"<\?xml[^>]*\?>|<!DOCTYPE[^>[]*(\[[^]]*\])?\s*>", re.IGNORECASE)
 _MD_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
@@ -191,29 +202,58 @@ def first_heading(nb: NotebookNode) -> str | None:
     return None
 
 
+def document_info_of(nb: NotebookNode) -> dict[str, Any]:
+    """The document metadata a notebook displayed (:func:`briefkit.document.document_info`:
+    an output of mimetype :data:`~briefkit.document.DOCUMENT_INFO_MIMETYPE`); ``{}`` if none."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            data = output.get("data", {}).get(DOCUMENT_INFO_MIMETYPE)
+            if isinstance(data, Mapping):
+                return dict(data)
+    return {}
+
+
 class BriefingMetadataPreprocessor(Preprocessor):
     """Put the document metadata the template writes into ``<head>`` in
-    ``resources["briefing"]``: title, authors, generator and creation date.
+    ``resources["briefing"]``: title, authors, subject, keywords, generator, creation date,
+    briefkit's own keys (data fingerprint, period, parameters) and the export's file name.
 
-    WeasyPrint copies ``<title>``, ``<meta name="author">``, ``generator`` and
-    ``dcterms.created`` into the PDF's document information, and ``<html lang>`` into its
-    catalogue, so the PDF metadata is a pure function of the notebook (no clock, no host).
+    WeasyPrint copies ``<title>``, ``<meta name="author">``, ``description`` (Subject),
+    ``keywords``, ``generator`` and ``dcterms.created`` into the PDF's document information,
+    and ``<html lang>`` into its catalogue; :func:`html_to_pdf` adds the ``briefkit.*`` metas
+    as custom keys (:data:`PDF_CUSTOM_KEYS`). So the PDF metadata is a pure function of the
+    notebook (no clock, no host), and the provenance stays out of the document's text.
 
-    Title: notebook metadata ``title`` (or ``briefkit.title``), else the first heading, else
-    the notebook's file name. Creation date: notebook metadata ``briefkit.created`` (W3C date)
+    Title: notebook metadata ``title`` (or ``briefkit.title``), else the first heading (with
+    the unit's name after it when the notebook displayed its document information), else the
+    notebook's file name. Creation date: notebook metadata ``briefkit.created`` (W3C date)
     when the pipeline records one; otherwise none, rather than the wall clock.
     """
 
     def preprocess(self, nb: NotebookNode,
                    resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
         own = nb.metadata.get("briefkit", {}) or {}
-        title = (nb.metadata.get("title") or own.get("title") or first_heading(nb)
-                 or resources.get("metadata", {}).get("name") or DEFAULT_TITLE)
+        info = document_info_of(nb)
+        title = nb.metadata.get("title") or own.get("title")
+        if not title:
+            title = first_heading(nb)
+            if title and info.get("title_suffix"):
+                title = f"{title} – {info['title_suffix']}"
+        title = title or resources.get("metadata", {}).get("name") or DEFAULT_TITLE
         authors = [a.get("name", "") if isinstance(a, Mapping) else str(a)
                    for a in nb.metadata.get("authors", []) or []]
+        if not authors and info.get("author"):
+            authors = [str(info["author"])]
+        custom = info.get("custom")
+        custom = custom if isinstance(custom, Mapping) else {}
         resources["briefing"] = {
             "title": _SPACES.sub(" ", str(title)).strip(),
             "authors": [a for a in authors if a],
+            "subject": str(info.get("subject") or "") or None,
+            "keywords": [str(k).replace(",", " ") for k in info.get("keywords") or []],
+            "custom": {str(k): str(v) for k, v in sorted(custom.items())
+                       if str(k) in PDF_CUSTOM_KEYS},
+            "file_stem": str(info.get("file_stem") or "") or None,
             "generator": f"briefkit {__version__}",
             "created": str(own["created"]) if own.get("created") else None,
         }
@@ -247,6 +287,17 @@ def data_uri_payload(data: str | list[str]) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Exporters
+
+
+def _name_export(resources: dict[str, Any]) -> None:
+    """``jupyter nbconvert --to briefing_pdf`` names its output after ``unique_key`` (the
+    notebook's name unless ``--output`` gave one): when it is still the notebook's name, use
+    the file name the document settings give the document (``BC-TTHC_TP_2023Q4``), which
+    the notebook displayed with its document information."""
+    stem = (resources.get("briefing") or {}).get("file_stem")
+    name = (resources.get("metadata") or {}).get("name")
+    if stem and name and resources.get("unique_key") == name:
+        resources["unique_key"] = stem
 
 
 class BriefingHTMLExporter(HTMLExporter):
@@ -293,9 +344,11 @@ class BriefingHTMLExporter(HTMLExporter):
     def default_config(self) -> Config:
         # Scripts and widgets have nothing to run on in a printed briefing: prefer static
         # representations, vector graphics first.
+        # The document information (briefkit.document) comes first: it is metadata for the
+        # head, printed nowhere (the template's data_other block is empty).
         c = Config({"NbConvertBase": {"display_data_priority": [
-            "text/html", "text/markdown", "image/svg+xml", "image/png", "image/jpeg",
-            "text/latex", "text/plain",
+            DOCUMENT_INFO_MIMETYPE, "text/html", "text/markdown", "image/svg+xml",
+            "image/png", "image/jpeg", "text/latex", "text/plain",
         ]}})
         base = super().default_config.copy()
         base.merge(c)
@@ -317,7 +370,9 @@ class BriefingHTMLExporter(HTMLExporter):
         lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
         self.register_filter("highlight_code", self.filters.get(
             "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
-        return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        text, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        _name_export(resources)
+        return text, resources
 
 
 class BriefingPDFExporter(BriefingHTMLExporter):
@@ -438,6 +493,9 @@ def _pdf_resources() -> _PdfResources | None:
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
 
+    from briefkit import svgtext
+
+    svgtext.install()  # the charts' labels drawn a run at a time
     resources = None
     if _install_stylesheet_hook():
         font_config = FontConfiguration()
@@ -542,8 +600,18 @@ def html_to_pdf(html_text: str, base_url: str | None = None) -> bytes:
     finally:
         if token is not None:
             _preloaded.reset(token)
+    _custom_metadata(document.metadata)
     with source_date_epoch(font_epoch(document.metadata.created)):
-        return document.write_pdf(**_PDF_OPTIONS)
+        return document.write_pdf(**{**_PDF_OPTIONS, "custom_metadata": True})
+
+
+def _custom_metadata(metadata: Any) -> None:
+    """Keep, of the head's other ``<meta>``, only briefkit's (:data:`PDF_CUSTOM_KEYS`, under
+    their PDF names), for WeasyPrint's ``custom_metadata`` (a ``viewport`` key has no business
+    in a PDF's document information)."""
+    custom = getattr(metadata, "custom", None) or {}
+    metadata.custom = {PDF_CUSTOM_KEYS[name]: value for name, value in sorted(custom.items())
+                       if name in PDF_CUSTOM_KEYS}
 
 
 _exporters = threading.local()

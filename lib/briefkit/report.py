@@ -2,7 +2,8 @@
 
 Each function returns a fragment that the ``briefing`` template's stylesheet lays out as an
 official document (Decree 30/2020/NĐ-CP): the two-column header, the title block, KPI and
-ranking tables, the national form Biểu số 06/VPCP/KSTT, numbered lists and a provenance line.
+ranking tables, the national form Biểu số 06/VPCP/KSTT, numbered lists, and (from
+:mod:`briefkit.document`) the closing block with the signature and the recipients.
 
 Rules every block follows, so a briefing cannot print a figure in two ways:
 
@@ -18,6 +19,7 @@ Rules every block follows, so a briefing cannot print a figure in two ways:
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from typing import Any, cast
@@ -25,8 +27,9 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from briefkit import __version__
+from briefkit import __version__, bieu06, wording
 from briefkit.clock import LOCAL_TZ, local_now
+from briefkit.document import closing_html, document_info, reference_line_html
 from briefkit.formatting import (
     MISSING,
     format_number,
@@ -36,7 +39,6 @@ from briefkit.formatting import (
     format_value,
     is_missing,
     round_half_up,
-    to_roman,
 )
 from briefkit.kpis import (
     BIEU06_COLUMNS,
@@ -48,10 +50,12 @@ from briefkit.kpis import (
     KpiDef,
     bieu06_frame,
 )
-from briefkit.labels import KIND_LABELS, kind_label
+from briefkit.labels import KIND_LABELS
+from briefkit.periods import Period
+from briefkit.settings import resolve
 
-#: The words of a judgement against a target, as the table prints them.
-STATUS_WORDS: dict[str, str] = {STATUS_MET: "Đạt", STATUS_NOT_MET: "Chưa đạt", STATUS_NA: MISSING}
+#: The words of a judgement against a target (:mod:`briefkit.wording`, shared by every output).
+STATUS_WORDS: dict[str, str] = wording.STATUS_WORDS
 _STATUS_CLASSES = {STATUS_MET: "bk-status-met", STATUS_NOT_MET: "bk-status-notmet",
                    STATUS_NA: "bk-status-na"}
 #: The national title and motto (Quốc hiệu, Tiêu ngữ) of every official document.
@@ -80,9 +84,24 @@ def _e(value: Any) -> str:
     return escape("" if value is None else str(value), quote=True)
 
 
+#: What must not break across lines (on escaped text): a period label ("quý IV/2023" never
+#: "quý IV/" | "2023") and a number with its unit ("91,71%", "321/350 hồ sơ", "4,66 điểm
+#: phần trăm").
+_UNBREAKABLE = re.compile(
+    r"\d{1,2} tháng (?:đầu|cuối) năm \d{4}|quý [IVX]+/\d{4}|tháng \d{1,2}/\d{4}|năm \d{4}"
+    r"|[+−-]?\d[\d.,]*(?:/\d[\d.,]*)?(?:%| (?:hồ sơ|điểm phần trăm|điểm %|điểm|ngày"
+    r"|thủ tục|văn bản|đơn vị))")
+
+
+def _typeset(escaped: str) -> str:
+    """Escaped text with its period labels and numbers-with-units in ``bk-nowrap`` spans."""
+    return _UNBREAKABLE.sub(lambda m: f'<span class="bk-nowrap">{m.group(0)}</span>', escaped)
+
+
 def _lines(text: str) -> str:
     """Escaped text whose line breaks become ``<br>`` (titles may run over several lines)."""
-    return "<br>".join(_e(line.strip()) for line in str(text).splitlines() if line.strip())
+    return "<br>".join(_typeset(_e(line.strip())) for line in str(text).splitlines()
+                       if line.strip())
 
 
 def _kpi(kpi_id: str) -> KpiDef:
@@ -103,25 +122,25 @@ def _shown(kpi: KpiDef, value: Any) -> float:
 
 
 def signed_difference(kpi: KpiDef, diff: Any, *, unit: bool = True) -> str:
-    """A signed difference of two values of a KPI: "+4,29 điểm %", "−120 hồ sơ", "+1,25 điểm".
+    """A signed difference of two values of a KPI: "+4,29 điểm phần trăm", "−120 hồ sơ",
+    "+1,25 điểm".
 
-    Rates differ in percentage points ("điểm %"); counts carry their noun; zero has no sign.
+    The unit is :func:`briefkit.wording.gap_unit`'s, the one the sentences use: percentage
+    points for rates, the noun for counts; zero has no sign.
     ``unit=False`` leaves the unit out (for a column whose heading says it).
     """
     if is_missing(diff):
         return MISSING
     diff = float(diff)
+    suffix = f" {wording.gap_unit(kpi)}"
     if kpi.kind == "rate":
         text = format_points(diff, _RATE_DECIMALS)
-        suffix = " điểm %"
         zero = text == format_points(0, _RATE_DECIMALS)
     elif kpi.kind == "points":
         text = format_number(abs(diff), 2)
-        suffix = " điểm"
         zero = text == format_number(0, 2)
     else:
         text = format_number(abs(diff))
-        suffix = f" {kpi.noun}"
         zero = text == format_number(0)
     sign = "" if zero else ("+" if diff > 0 else MINUS)
     return f"{sign}{text}{suffix if unit else ''}"
@@ -137,13 +156,7 @@ def _target_text(kpi: KpiDef, row: Mapping[str, Any]) -> str:
     target = row.get("target")
     if is_missing(target):
         return MISSING
-    rule = row.get("target_rule")
-    text = _value_text(kpi, target)
-    if rule == "max":
-        return f"≤ {text}"
-    if rule in ("min", "baseline_plus"):
-        return f"≥ {text}"
-    return text
+    return wording.rule_sign(row.get("target_rule")) + _value_text(kpi, target)
 
 
 def _value_td(kpi: KpiDef, row: Mapping[str, Any]) -> str:
@@ -158,8 +171,8 @@ def _value_td(kpi: KpiDef, row: Mapping[str, Any]) -> str:
 
 def status_html(status: Any) -> str:
     """The judgement as a word in a span with a class for its tint."""
-    key = status if status in STATUS_WORDS else STATUS_NA
-    return f'<span class="{_STATUS_CLASSES[key]}">{_e(STATUS_WORDS[key])}</span>'
+    key = wording.status_key(status)
+    return f'<span class="{_STATUS_CLASSES[key]}">{_e(wording.STATUS_WORDS[key])}</span>'
 
 
 def _change_value(kpi: KpiDef, row: Mapping[str, Any]) -> float:
@@ -230,8 +243,11 @@ def header_html(header: Mapping[str, Any]) -> str:
 
     Keys: ``issuing_body`` (required), ``parent_body`` (optional), ``number`` (see
     :func:`document_number`; optional ``symbol``), ``place`` (required), ``date`` (a date,
-    datetime or ISO text; missing = today).
+    datetime or ISO text; missing = today). The document settings' ``overview`` override
+    applies (:func:`briefkit.settings.resolve`); a unit's briefing gets its settings resolved
+    for the unit (:meth:`briefkit.bundle.Bundle.unit_slice`).
     """
+    header = resolve(header)  # the overview's override (a unit's slice is resolved already)
     issuing = str(header.get("issuing_body") or "").strip()
     if not issuing:
         raise ValueError("header_html needs an 'issuing_body'")
@@ -376,58 +392,60 @@ def units_table_html(table: pd.DataFrame, kpi_id: str, *, with_total: bool = Tru
 def bieu06_html(table: pd.DataFrame, *, title: str | None = None,
                 period_label: str | None = None,
                 kind_labels: Mapping[str, str] | None = None,
-                landscape: bool = False) -> str:
-    """Biểu số 06/VPCP/KSTT (Circular 01/2020/TT-VPCP) from a KPI table.
+                landscape: bool = False, period: Period | None = None,
+                heading: str | None = None) -> str:
+    """Biểu số 06/VPCP/KSTT (Circular 01/2020/TT-VPCP) from a KPI table, laid out by
+    :mod:`briefkit.bieu06`, the model the annex's sheet reads too (same rows, groups,
+    sub-totals, labels and column headings).
 
     Two-level header (Số hồ sơ nhận / đã / đang giải quyết over their columns), the column
     numbers (1)…(13) in the header so they repeat on every page, units grouped by kind under
-    Roman-numbered group rows (kinds in the order they first appear), and the all-units
-    roll-up "*" as the totals row. Group headings come from :func:`briefkit.labels.kind_label`
-    (``kind_labels`` overrides it). Figures come from :func:`briefkit.kpis.bieu06_frame`, so the
-    form and kpis.csv cannot disagree. ``landscape`` puts the form on a turned page.
+    Roman-numbered group rows that carry their level's sub-total where there is one, and
+    "Tổng cộng" last. ``kind_labels`` overrides the group headings. ``period`` adds the
+    period lines with the actual dates ("(Từ ngày 01/10/2023 đến ngày 31/12/2023)"); a bare
+    ``period_label`` only the first. ``landscape`` puts the form on a turned page;
+    ``heading`` (a section heading, "4. Kết quả …") then goes on that page with it, rather
+    than alone at the foot of the page before.
     """
     wide = bieu06_frame(table)
     numbers = [n for n, _, _, _ in BIEU06_COLUMNS]
 
-    # header groups in form order, each spanning its columns
-    group_names = list(dict.fromkeys(g for _, g, _, _ in BIEU06_COLUMNS))
-    groups = [(g, sum(1 for _, each, _, _ in BIEU06_COLUMNS if each == g)) for g in group_names]
-
     head = ['<thead><tr><th rowspan="2" class="bk-stt">STT</th>'
-            '<th rowspan="2">Lĩnh vực, đơn vị</th>']
-    head += [f'<th colspan="{span}">{_e(group)}</th>' for group, span in groups]
+            f'<th rowspan="2">{_e(bieu06.UNIT_HEADING)}</th>']
+    head += [f'<th colspan="{len(cols)}">{_e(group)}</th>'
+             for group, cols in bieu06.column_groups()]
     head.append("</tr><tr>")
     head += [f"<th>{_e(label)}</th>" for _, _, label, _ in BIEU06_COLUMNS]
     head.append('</tr><tr class="bk-colnum">')
     head += [f"<th>({_e(format_number(n))})</th>" for n in [1, 2, *numbers]]
     head.append("</tr></thead>")
 
-    def figures(row: pd.Series) -> str:
-        return "".join(_num_td(format_number(row[n])) for n in numbers)
-
-    units = wide[~wide["is_rollup"].astype(bool)]
+    css = {"group": ' class="bk-group"', "subtotal": ' class="bk-subtotal"',
+           "total": ' class="bk-total"', "unit": ""}
     body = []
-    kinds = list(dict.fromkeys(units["kind"].astype(str)))
-    for group_no, kind in enumerate(kinds, start=1):
-        label = kind_label(kind, kind_labels)
-        body.append(f'<tr class="bk-group"><td class="bk-stt">{_e(to_roman(group_no))}</td>'
-                    f'<td colspan="{len(numbers) + 1}">{_e(label)}</td></tr>')
-        members = units[units["kind"].astype(str) == kind]
-        for number, (_, row) in enumerate(members.iterrows(), start=1):
-            body.append(f'<tr><td class="bk-stt">{_e(format_number(number))}</td>'
-                        f'<td>{_e(row["unit_name"])}</td>{figures(row)}</tr>')
-    if ROLLUP_ALL in wide.index:
-        # a row (a Series): bieu06_frame is indexed by unit_id, one row per unit
-        body.append('<tr class="bk-total"><td class="bk-stt"></td><td>Tổng cộng</td>'
-                    f"{figures(cast(pd.Series, wide.loc[ROLLUP_ALL]))}</tr>")
+    for row in bieu06.layout(table, kind_labels):
+        if row.unit_id is not None:
+            # a row (a Series): bieu06_frame is indexed by unit_id, one row per unit
+            figures = cast(pd.Series, wide.loc[row.unit_id])
+            cells = "".join(_num_td(format_number(figures[n])) for n in numbers)
+        else:
+            cells = "".join('<td class="bk-num"></td>' for _ in numbers)
+        body.append(f'<tr{css[row.role]}><td class="bk-stt">{_e(row.stt)}</td>'
+                    f"<td>{_e(row.label)}</td>{cells}</tr>")
 
-    parts = ['<section class="bk-bieu06' + (' bk-landscape"' if landscape else '"') + ">",
-             '<p class="bk-form-code">Biểu số 06/VPCP/KSTT</p>']
+    parts = ['<section class="bk-bieu06' + (' bk-landscape"' if landscape else '"') + ">"]
+    if heading:
+        parts.append(f"<h3>{_e(heading)}</h3>")
+    parts.append(f'<p class="bk-form-code">{_e(bieu06.FORM_CODE)}</p>')
     if title:
         parts.append(f'<p class="bk-caption">{_lines(title)}</p>')
-    if period_label:
+    if period is not None:
+        line, dates = bieu06.period_lines(period)
+        parts.append(f'<p class="bk-caption bk-period">{_e(line)}<br>'
+                     f'<span class="bk-dates">{_e(dates)}</span></p>')
+    elif period_label:
         parts.append(f'<p class="bk-caption bk-period">Kỳ báo cáo: {_e(period_label)}</p>')
-    parts.append('<p class="bk-table-note">Đơn vị tính: Số hồ sơ TTHC</p>')
+    parts.append(f'<p class="bk-table-note">{_e(bieu06.UNIT_OF_MEASURE)}</p>')
     cols = _colgroup(["bk-col-stt", "bk-col-unit", *[""] * len(numbers)])
     parts.append('<table class="bk-table bk-bieu06">' + cols + "".join(head) + "<tbody>"
                  + "".join(body) + "</tbody></table></section>")
@@ -499,13 +517,13 @@ def paragraphs_html(sentences: str | Iterable[str]) -> str:
     """Body paragraphs (justified, first-line indent): one ``<p>`` per item; a single string
     is one paragraph. Empty items are skipped."""
     items = [sentences] if isinstance(sentences, str) else list(sentences)
-    return "".join(f"<p>{_e(s.strip())}</p>" for s in items if s and s.strip())
+    return "".join(f"<p>{_typeset(_e(s.strip()))}</p>" for s in items if s and s.strip())
 
 
 def recommendations_html(items: Iterable[str]) -> str:
     """Recommendations as the numbered items of an official text ("1. …", "2. …"), the
     number set in the first-line indent like a paragraph."""
-    lis = "".join(f"<li>{_e(s.strip())}</li>" for s in items if s and s.strip())
+    lis = "".join(f"<li>{_typeset(_e(s.strip()))}</li>" for s in items if s and s.strip())
     return f'<ol class="bk-recommendations">{lis}</ol>' if lis else ""
 
 
@@ -535,6 +553,11 @@ def _params_text(params: Any) -> str:
 
 def provenance_html(provenance: Mapping[str, Any]) -> str:
     """A small grey line saying where the figures come from, for whoever checks them later.
+
+    Not for an official document: its text must carry no parameters, hash or version. The
+    briefings put their provenance in the PDF's metadata (:func:`document_info`) and, when
+    the settings ask for it, a short :func:`reference_line_html`; this line remains for
+    working notes.
 
     Keys (all optional): ``period`` (a :class:`~briefkit.periods.Period` or its label),
     ``convention`` (``calendar``/``nd09``; taken from the Period when absent), ``data_sha256``
@@ -586,6 +609,8 @@ __all__ = [
     "NATIONAL_TITLE",
     "STATUS_WORDS",
     "bieu06_html",
+    "closing_html",
+    "document_info",
     "document_number",
     "dossier_list_html",
     "header_html",
@@ -593,6 +618,7 @@ __all__ = [
     "paragraphs_html",
     "provenance_html",
     "recommendations_html",
+    "reference_line_html",
     "signed_difference",
     "status_html",
     "title_html",

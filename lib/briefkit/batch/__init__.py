@@ -26,10 +26,14 @@ A run reads as its flow::
   whether it was rebuilt or reused. An advisory lock refuses a second concurrent run into the
   same period folder.
 
-Unit folders are named by :func:`unit_slugs`. Notebooks receive the parameters
-:data:`UNIT_PARAMETERS` (the overview the same without ``unit_id``); ``output_dir`` (``.``)
-and ``bundle`` (``.bundle``) are relative to the notebook's working directory, a scratch
-folder whose extra files are published beside the briefing.
+Unit folders are named by :func:`unit_slugs`; the files by the document settings'
+``file_names`` (default ``BC-TTHC_<slug>_<period>.ipynb/.html/.pdf`` for a unit,
+``BC-TTHC_tong-hop_<period>.*`` for the overview, ``PL-TTHC_<period>.xlsx`` for the annex; see
+:mod:`briefkit.settings`), so attachments to one dispatch tell themselves apart. Notebooks
+receive the parameters :data:`UNIT_PARAMETERS` (the overview the same without
+``unit_id``); ``output_dir`` (``.``) and ``bundle`` (``.bundle``) are relative to the
+notebook's working directory, a scratch folder whose extra files are published beside the
+briefing.
 """
 
 from __future__ import annotations
@@ -53,7 +57,6 @@ from briefkit.batch.plan import (
 from briefkit.batch.prepared import Prepared, save_cached
 from briefkit.batch.publish import Previous, Publisher, exclusive, sweep
 from briefkit.batch.request import (
-    ANNEX_NAME,
     KPIS_NAME,
     OVERVIEW_NOTEBOOK,
     UNIT_NOTEBOOK,
@@ -72,7 +75,6 @@ from briefkit.pipeline import kpis_csv_text
 from briefkit.workers import InlinePool, LocalPool, Pool, WorkerContext
 
 __all__ = [
-    "ANNEX_NAME",
     "KPIS_NAME",
     "OVERVIEW_NOTEBOOK",
     "UNIT_NOTEBOOK",
@@ -193,7 +195,8 @@ def _execute(plan: Plan, prepared: Prepared, pool: Pool, started: Any, clock: fl
         else:
             todo.append(step)
     warnings: list[str] = []
-    occupied = {*{KPIS_NAME, ANNEX_NAME}, *plan.slugs.values()}
+    occupied = {KPIS_NAME, *(s.main[0] for s in steps if s.kind == "annex"),
+                *plan.slugs.values()}
     by_key = {step.task_key: step for step in todo}
     bar = _progress_bar(len(steps), plan.period.spec, progress)
     bar.update(len(results))

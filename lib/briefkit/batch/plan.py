@@ -10,13 +10,11 @@ table is computed here, once, for kpis.csv, the bundle and the annex.
 from __future__ import annotations
 
 import pickle
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-
-import pandas as pd
 
 from briefkit.batch.prepared import HISTORY_PERIODS, Prepared, cache_key, load_cached
 from briefkit.batch.request import OVERVIEW_NOTEBOOK, UNIT_NOTEBOOK, RunRequest
@@ -43,7 +41,9 @@ SOURCE_ROOT = Path(__file__).resolve().parents[3]
 Renderer = Callable[[Path, Path, Path], object]
 #: ``annex_writer(path, kpi_table, period, provenance)`` writes the workbook (default:
 #: :func:`briefkit.annex.write_annex`); picklable, as the renderer.
-AnnexWriter = Callable[[Path, pd.DataFrame, Period, Mapping[str, Any]], object]
+#: ``(path, table, period, provenance, **options)``: :func:`briefkit.annex.write_annex`'s shape;
+#: ``options`` carries ``frame=`` (:class:`briefkit.bieu06.Frame`).
+AnnexWriter = Callable[..., object]
 
 
 def default_notebooks_dir() -> Path:
@@ -92,10 +92,21 @@ class Plan:
     files: dict[str, Path]
     created: datetime
     cache_key: str
+    settings: dict[str, Any] = field(default_factory=dict)
 
     @property
     def folder(self) -> Path:
         return self.out_dir / self.period.slug
+
+    def file_stem(self, kind: str, unit_id: str | None = None) -> str:
+        """The output name (without extension) of a ``unit`` briefing, the ``overview`` or
+        the ``annex``, from the settings' ``file_names`` (:func:`briefkit.settings.file_stem`)."""
+        from briefkit.settings import file_stem
+
+        if unit_id is None:
+            return file_stem(self.settings, kind, period=self.period.spec)
+        return file_stem(self.settings, kind, period=self.period.spec,
+                         slug=self.slugs[unit_id], unit_id=unit_id)
 
     def base_parameters(self) -> dict[str, Any]:
         return {"data_dir": str(self.data_dir), "period": self.period.spec,
@@ -156,21 +167,20 @@ def _check_notebook(path: Path, option: str, problems: list[Problem]) -> None:
                                 rule="unreadable_file"))
 
 
-def _check_header(path: Path, problems: list[Problem]) -> None:
-    import yaml
+def _check_header(path: Path, problems: list[Problem]) -> dict[str, Any]:
+    """The document settings (:mod:`briefkit.settings`), validated: every problem names the
+    file and the key. ``{}`` (and the problems listed) when they cannot be used."""
+    from briefkit.settings import load_settings
 
     if not path.is_file():
         problems.append(Problem("--header", f"header file {str(path)!r} not found",
                                 rule="missing_file"))
-        return
+        return {}
     try:
-        header = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        problems.append(Problem(path.name, f"not valid YAML: {exc}", rule="unreadable_file"))
-        return
-    if not isinstance(header, Mapping) or not str(header.get("issuing_body") or "").strip():
-        problems.append(Problem(path.name, "the header needs at least 'issuing_body' (see "
-                                "params/header.yaml)", rule="missing_column"))
+        return load_settings(path)
+    except InputError as exc:
+        problems += exc.problems
+        return {}
 
 
 def make_plan(request: RunRequest, executor: Any = None, renderer: Renderer | None = None,
@@ -202,8 +212,9 @@ def make_plan(request: RunRequest, executor: Any = None, renderer: Renderer | No
         problems.append(Problem("--index766", str(exc), rule="unreadable_file"))
 
     header = _absolute(request.header) if request.header is not None else default_header_file()
+    settings: dict[str, Any] = {}
     if header is not None:
-        _check_header(header, problems)
+        settings = _check_header(header, problems)
     notebooks = _absolute(request.notebooks) or default_notebooks_dir().resolve()
     unit_notebook, overview_notebook = notebooks / UNIT_NOTEBOOK, notebooks / OVERVIEW_NOTEBOOK
     _check_notebook(unit_notebook, "--notebooks", problems)
@@ -299,13 +310,18 @@ def make_plan(request: RunRequest, executor: Any = None, renderer: Renderer | No
                 problems.append(Problem("--units", "no unit id given", rule="empty_value"))
             wanted = [u for u in all_ids if u in set(asked)]
         units = [(u, names[u]) for u in wanted]
+        if header is not None:
+            from briefkit.settings import check_unit_overrides, source_name
+
+            problems += check_unit_overrides(settings, all_ids, source_name(header))
 
     if problems:
         raise InputError(problems)
     assert period is not None
     return Plan(request, period, dataset, cached, units, slugs, data_dir, out_dir,
                 unit_notebook, overview_notebook, header, targets, index766, context,
-                executor_name, fingerprint or data_fingerprint(files), files, created, key)
+                executor_name, fingerprint or data_fingerprint(files), files, created, key,
+                settings)
 
 
 def _documents_time(header: Path | None) -> datetime:

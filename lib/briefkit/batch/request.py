@@ -12,7 +12,6 @@ from briefkit.periods import Period
 from briefkit.problems import Problem
 
 __all__ = [
-    "ANNEX_NAME",
     "KPIS_NAME",
     "OVERVIEW_NOTEBOOK",
     "STATUS_FAILED",
@@ -28,7 +27,6 @@ __all__ = [
 UNIT_NOTEBOOK = "unit_briefing.ipynb"
 OVERVIEW_NOTEBOOK = "overview.ipynb"
 KPIS_NAME = "kpis.csv"
-ANNEX_NAME = "annex.xlsx"
 #: The parameters every unit notebook receives, in this order (the overview: without
 #: unit_id). ``output_dir`` and ``bundle`` are relative to the notebook's working directory.
 UNIT_PARAMETERS = ("data_dir", "unit_id", "period", "convention", "targets_file",

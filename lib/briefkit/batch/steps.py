@@ -18,6 +18,7 @@ what came back and publishes it:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import traceback
@@ -28,26 +29,28 @@ from typing import Any
 
 from briefkit import __version__
 from briefkit.batch.plan import Plan
-from briefkit.batch.publish import LOCK_NAME, Previous, Publisher, publish_order
+from briefkit.batch.publish import Previous, Publisher, publish_order
 from briefkit.batch.request import (
-    ANNEX_NAME,
-    KPIS_NAME,
     STATUS_FAILED,
     STATUS_OK,
     StepResult,
     UnitResult,
 )
+from briefkit.bieu06 import Frame
 from briefkit.bundle import Bundle
 from briefkit.iorw import sha256_file
-from briefkit.manifest import MANIFEST_NAME
 from briefkit.pipeline import kpis_csv_text
+from briefkit.settings import resolve
 from briefkit.workers import AnnexTask, NotebookTask, Task, TaskResult
 
-__all__ = ["BRIEFING", "OVERVIEW", "Step", "finish", "plan_steps", "reused_result"]
+__all__ = ["Step", "document_files", "finish", "plan_steps", "reused_result"]
 
-BRIEFING = ("briefing.ipynb", "briefing.html", "briefing.pdf")
-OVERVIEW = ("overview.ipynb", "overview.html", "overview.pdf")
-_RESERVED = {KPIS_NAME, ANNEX_NAME, MANIFEST_NAME, LOCK_NAME, *OVERVIEW}
+
+def document_files(stem: str) -> tuple[str, str, str]:
+    """A notebook step's files in publish order: the executed notebook, the HTML, the PDF
+    (``BC-TTHC_TP_2023Q4`` → ``BC-TTHC_TP_2023Q4.ipynb/.html/.pdf``; the names come from the
+    settings' ``file_names``, see :meth:`briefkit.batch.plan.Plan.file_stem`)."""
+    return (f"{stem}.ipynb", f"{stem}.html", f"{stem}.pdf")
 
 
 @dataclass
@@ -84,12 +87,22 @@ def _key(**parts: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _templates_fingerprint() -> str:
+    """The HTML/PDF template and its stylesheet, as a key: a restyled template rebuilds
+    every document even when briefkit's version did not change."""
+    from briefkit.render import TEMPLATES_DIR
+
+    files = sorted(p for p in TEMPLATES_DIR.rglob("*") if p.is_file())
+    return _key(**{p.relative_to(TEMPLATES_DIR).as_posix(): sha256_file(p) for p in files})
+
+
 def plan_steps(plan: Plan, bundle: Bundle, annex_provenance: dict[str, Any]) -> list[Step]:
     """The overview, the annex, then every unit of the plan, with their tasks and keys."""
     created = str(bundle.provenance.get("generated_at") or "") or None
     renderer = _identity(plan.context.renderer, "briefkit.render.render_notebook")
     base = plan.base_parameters()
     notebooks = {p: sha256_file(p) for p in {plan.unit_notebook, plan.overview_notebook}}
+    templates = _templates_fingerprint()
 
     def notebook_step(id_: str, kind: str, dest: Path, main: tuple[str, ...], part: Bundle,
                       notebook: Path, parameters: dict[str, Any], **extra: Any) -> Step:
@@ -99,28 +112,34 @@ def plan_steps(plan: Plan, bundle: Bundle, annex_provenance: dict[str, Any]) -> 
                                 created)
 
         key = _key(kind=kind, bundle=part.fingerprint(), notebook=notebooks[notebook],
-                   parameters=parameters, renderer=renderer, version=__version__)
+                   parameters=parameters, renderer=renderer, templates=templates,
+                   version=__version__, files=main)
         return Step(id_, kind, dest, main, make_task, key,
                     data_sha256=part.provenance.get("data_sha256") if kind == "unit"
                     else bundle.provenance.get("data_sha256"), **extra)
 
     folder = plan.folder
-    steps = [notebook_step("step:overview", "overview", folder, OVERVIEW, bundle,
+    steps = [notebook_step("step:overview", "overview", folder,
+                           document_files(plan.file_stem("overview")), bundle,
                            plan.overview_notebook, dict(base))]
+    annex_name = f"{plan.file_stem('annex')}.xlsx"
+    # the annex goes with the overview's dispatch: its frame from the overview's settings
+    frame = Frame.from_settings(resolve(plan.settings), date=plan.created.date())
     annex_key = _key(kind="annex", table=hashlib.sha256(
         kpis_csv_text(bundle.table).encode("utf-8")).hexdigest(),
-        provenance=annex_provenance,
+        provenance=annex_provenance, frame=dataclasses.asdict(frame),
         writer=_identity(plan.context.annex_writer, "briefkit.annex.write_annex"),
-        version=__version__)
-    steps.append(Step("step:annex", "annex", folder, (ANNEX_NAME,),
-                      lambda: AnnexTask("*annex", ANNEX_NAME, bundle.table, plan.period,
-                                        annex_provenance), annex_key,
+        version=__version__, files=annex_name)
+    steps.append(Step("step:annex", "annex", folder, (annex_name,),
+                      lambda: AnnexTask("*annex", annex_name, bundle.table, plan.period,
+                                        annex_provenance, {"frame": frame}), annex_key,
                       data_sha256=bundle.provenance.get("data_sha256")))
     for unit_id, name in plan.units:
         parameters = {"data_dir": base["data_dir"], "unit_id": unit_id,
                       **{k: v for k, v in base.items() if k != "data_dir"}}
         steps.append(notebook_step(f"unit:{unit_id}", "unit", folder / plan.slugs[unit_id],
-                                   BRIEFING, bundle.unit_slice(unit_id), plan.unit_notebook,
+                                   document_files(plan.file_stem("unit", unit_id)),
+                                   bundle.unit_slice(unit_id), plan.unit_notebook,
                                    parameters, unit_id=unit_id, name=name,
                                    slug=plan.slugs[unit_id]))
     return steps

@@ -34,6 +34,7 @@ from briefkit.kpis.registry import (
     DEFAULT_INDEX766_FILE,
     KPI_CSV_COLUMNS,
     KPIS,
+    OUTPUTS,
     ROLLUP_ALL,
     ROLLUP_KIND,
     ROLLUP_NAMES,
@@ -45,6 +46,7 @@ from briefkit.kpis.registry import (
     KpiDef,
     ScoreRule,
     load_index766_weights,
+    shown_in,
 )
 from briefkit.kpis.rows import (
     TableLayout,
@@ -58,11 +60,12 @@ from briefkit.kpis.tables import KpiTables, compute_kpis, kpi_history, kpi_table
 
 __all__ = [
     "BASE_COUNTS", "BASE_INDEX", "BIEU06_COLUMNS", "DEFAULT_INDEX766_FILE", "KPIS",
-    "KPI_CSV_COLUMNS", "ROLLUP_ALL", "ROLLUP_KIND", "ROLLUP_NAMES", "STATUS_MET", "STATUS_NA",
+    "KPI_CSV_COLUMNS", "OUTPUTS", "ROLLUP_ALL", "ROLLUP_KIND", "ROLLUP_NAMES", "STATUS_MET",
+    "STATUS_NA",
     "STATUS_NOT_MET", "_KPI_LIST", "AggregateRows", "CatalogueArrays", "Direction",
     "DossierArrays", "Kind", "KpiDef", "KpiTables", "PeriodCounts", "ScoreRule", "TableLayout",
     "UnitCounts", "_value", "aggregate_counts", "bieu06_frame", "compute_kpis",
     "container_units", "dossier_indicators", "kpi_history", "kpi_tables", "kpis_csv_frame",
-    "late_without_apology", "load_index766_weights", "rank_units", "rollup_groups",
+    "late_without_apology", "load_index766_weights", "rank_units", "rollup_groups", "shown_in",
     "unit_catalogue", "unit_counts",
 ]

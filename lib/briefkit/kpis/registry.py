@@ -59,6 +59,12 @@ class KpiDef:
     rollup: Literal["sum", "distinct_procedures"] = "sum"
     noun: str = "hồ sơ"
     advice: str = ""  # what a directive asks of a unit that misses the target
+    #: The outputs it appears in (:data:`OUTPUTS`) and its place among the KPIs of any of
+    #: them (briefings discuss KPIs in this order); :func:`shown_in` reads them.
+    shown: tuple[str, ...] = ()
+    order: int = 1_000_000
+    #: A column heading of a few characters, for narrow tables (the CLI's summary).
+    short_label: str = ""
 
     @property
     def is_rate(self) -> bool:
@@ -180,9 +186,66 @@ _ADVICE = {
                                     "nước đối với thủ tục toàn trình.",
     "documents_signed_rate": "Thực hiện ký số đối với toàn bộ văn bản điện tử gửi đi.",
 }
-_KPI_LIST = [replace(k, advice=_ADVICE.get(k.id, "")) for k in _KPI_LIST]
+#: The outputs a KPI can appear in (:attr:`KpiDef.shown`).
+OUTPUTS: Mapping[str, str] = {
+    "unit": "the unit briefing's KPI table",
+    "unit_findings": "the unit briefing's findings, a sentence each",
+    "overview": "the overview's headline findings on the whole of the units",
+    "follow_up": "the overview's findings naming the units below target",
+    "heatmap": "the overview's heat map of statuses",
+    "peer": "the unit briefing's comparison with the units of its kind (peers' rows in its "
+            "slice of the prepared data)",
+    "annex": "the annex's \"Chỉ tiêu\" sheet (grouped by KPI group)",
+    "summary": "the summary table `briefkit kpis` prints",
+}
+
+# Where each KPI appears, declared once, in the order the briefings discuss them (the order
+# of every output's KPIs); with the short heading of the printed summary where it has one.
+_PRESENTATION: dict[str, tuple[str, ...]] = {
+    "online_rate": ("unit", "unit_findings", "overview", "follow_up", "heatmap", "peer",
+                    "annex", "summary"),
+    "on_time_rate": ("unit", "unit_findings", "overview", "follow_up", "heatmap", "annex",
+                     "summary"),
+    "received_total": ("unit", "summary"),
+    "received_online": ("unit",),
+    "received_postal": ("unit",),
+    "returned_by_post": ("unit",),
+    "resolved_total": ("unit", "summary"),
+    "resolved_late": ("unit", "unit_findings", "summary"),
+    "late_apology_rate": ("unit", "unit_findings", "overview", "follow_up", "heatmap", "annex",
+                          "summary"),
+    "pending_overdue": ("unit", "unit_findings", "overview", "follow_up", "heatmap",
+                        "summary"),
+    "l3_online_share": ("unit", "unit_findings", "heatmap", "annex"),
+    "l4_online_share": ("unit", "unit_findings", "heatmap", "annex"),
+    "online_received_l3": ("unit",),
+    "online_received_l4": ("unit",),
+    "l3_procedures_with_online": ("unit", "unit_findings", "follow_up", "heatmap", "annex"),
+    "l4_procedures_with_online": ("unit", "unit_findings", "follow_up", "heatmap", "annex"),
+    "documents_signed_rate": ("unit", "unit_findings", "heatmap", "annex"),
+    "index766_progress": ("unit", "unit_findings", "annex", "summary"),
+    "index766_online": ("unit", "unit_findings", "annex"),
+}
+_SHORT_LABELS = {
+    "received_total": "Tiếp nhận", "resolved_total": "Đã giải quyết", "online_rate": "Trực tuyến",
+    "on_time_rate": "Đúng hạn", "resolved_late": "Trễ hạn", "late_apology_rate": "Có thư xin lỗi",
+    "pending_overdue": "Đang quá hạn", "index766_progress": "Điểm tiến độ",
+}
+_ORDER = {kpi: n for n, kpi in enumerate(_PRESENTATION)}
+_KPI_LIST = [replace(k, advice=_ADVICE.get(k.id, ""), shown=_PRESENTATION.get(k.id, ()),
+                     order=_ORDER.get(k.id, 1_000_000),
+                     short_label=_SHORT_LABELS.get(k.id, k.label)) for k in _KPI_LIST]
 
 KPIS: dict[str, KpiDef] = {k.id: k for k in _KPI_LIST}
+
+
+def shown_in(output: str) -> tuple[str, ...]:
+    """The ids of the KPIs that ``output`` (one of :data:`OUTPUTS`) shows, in the order the
+    briefings discuss them."""
+    if output not in OUTPUTS:
+        raise ValueError(f"unknown output {output!r} (known: {', '.join(OUTPUTS)})")
+    return tuple(k.id for k in sorted((k for k in _KPI_LIST if output in k.shown),
+                                      key=lambda k: k.order))
 
 # Biểu số 06/VPCP/KSTT: (column number, header group, header, base count).
 BIEU06_COLUMNS: list[tuple[int, str, str, str]] = [

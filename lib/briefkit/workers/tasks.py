@@ -68,6 +68,8 @@ class AnnexTask:
     table: Any = field(repr=False)
     period: Any
     provenance: Mapping[str, Any] = field(repr=False)
+    #: keyword arguments for the writer (``frame=``: see :func:`briefkit.annex.write_annex`)
+    options: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
 
 Task = NotebookTask | AnnexTask
@@ -94,9 +96,9 @@ class TaskResult:
 class WorkerContext:
     """How a worker runs tasks: the executor (a registry name and its options, or an
     executor object, which must then be picklable for worker processes), the renderer
-    ``(notebook, html, pdf)`` and the annex writer ``(path, table, period, provenance)``
-    (None: the defaults, :func:`briefkit.render.render_notebook` and
-    :func:`briefkit.annex.write_annex`)."""
+    ``(notebook, html, pdf)`` and the annex writer ``(path, table, period, provenance,
+    **options)``, ``options`` being the task's (``frame=``); None: the defaults,
+    :func:`briefkit.render.render_notebook` and :func:`briefkit.annex.write_annex`."""
 
     executor: Any = "inprocess"
     executor_options: Mapping[str, Any] = field(default_factory=dict)
@@ -238,7 +240,7 @@ def _run_annex(task: AnnexTask, context: WorkerContext, work: Path, result: Task
     writer = context.annex_writer or default_annex_writer()
     target = work / task.name
     try:
-        writer(target, task.table, task.period, task.provenance)
+        writer(target, task.table, task.period, task.provenance, **task.options)
         if target.is_file():
             result.ok, result.files = True, {task.name: target.read_bytes()}
         else:
