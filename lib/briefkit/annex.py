@@ -239,6 +239,7 @@ _THIN = Side(style="thin", color="000000")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEAD = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _CENTER = Alignment(horizontal="center", vertical="center")
+_SHRINK = Alignment(horizontal="center", vertical="center", shrink_to_fit=True)
 _LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 _RIGHT = Alignment(horizontal="right", vertical="center")
 _TITLE = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -715,8 +716,8 @@ _KPI_VALUE_WIDTH, _KPI_TARGET_WIDTH, _KPI_STATUS_WIDTH = 9.0, 11.0, 9.0
 _KPI_ALONE_WIDTH = 11.0  # a KPI without targets: its one column carries its name
 _KPI_NOTE = (
     "Ghi chú: “≥”: đạt khi kết quả bằng hoặc cao hơn chỉ tiêu; “≤”: đạt khi bằng hoặc thấp "
-    "hơn; “—”: không đánh giá (không có chỉ tiêu hoặc không có số liệu); ô để trống: không "
-    "có số liệu.")
+    "hơn; “Không áp dụng”: không đánh giá (không có chỉ tiêu hoặc không có số liệu); ô để "
+    "trống: không có số liệu.")
 #: The title of the "Chỉ tiêu" sheet's printed pages after the first.
 KPI_TITLE_CONTINUED = "KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU (tiếp theo)"
 
@@ -841,13 +842,15 @@ def _kpi_rows_in_order(table: pd.DataFrame) -> list[tuple[str, str, bool]]:
 
 def _status_cell(ws: Worksheet, row: int, col: int, record: pd.Series | None,
                  font: Font) -> None:
+    """The judgement in words; "Không áp dụng", wider than the column, is shrunk to fit
+    (Excel and LibreOffice both honour "shrink to fit"), so rows stay one line tall."""
     status = str(record["status"]) if record is not None else STATUS_NA
     status_font, fill = font, None
     if status == STATUS_MET:
         status_font, fill = _FONT_MET, _FILL_MET
     elif status == STATUS_NOT_MET:
         status_font, fill = _FONT_NOT_MET, _FILL_NOT_MET
-    _put(ws, row, col, STATUS_TEXT.get(status, status), font=status_font, align=_CENTER,
+    _put(ws, row, col, STATUS_TEXT.get(status, status), font=status_font, align=_SHRINK,
          fill=fill)
 
 
