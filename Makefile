@@ -3,12 +3,13 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-PERIOD ?= 2023Q4
+PERIOD ?= 2026Q3
 OUT    ?= outputs
 
-.PHONY: setup demo test lint bench bench-batch clean
+.PHONY: setup strip-outputs demo test lint bench bench-batch clean
 
 setup: $(VENV)/.installed
+	@$(MAKE) --no-print-directory strip-outputs
 
 $(VENV)/.installed: pyproject.toml scripts/system-deps.sh
 	bash scripts/system-deps.sh
@@ -17,7 +18,22 @@ $(VENV)/.installed: pyproject.toml scripts/system-deps.sh
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-data/demo/dossiers.csv: lib/briefkit/demo.py | setup
+# Notebooks are committed without outputs: nbstripout is the git filter of *.ipynb
+# (.gitattributes names it; the commands it runs go into .git/config, here). Cell ids are kept
+# (--keep-id, which `nbstripout --install` does not record). Idempotent; nothing outside a
+# git work tree (an unpacked sdist).
+strip-outputs: $(VENV)/.installed
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	  $(BIN)/nbstripout --install --attributes .gitattributes && \
+	  git config filter.nbstripout.clean '"$(CURDIR)/$(BIN)/python" -m nbstripout --keep-id' && \
+	  git config diff.ipynb.textconv '"$(CURDIR)/$(BIN)/python" -m nbstripout --keep-id -t'; \
+	fi
+
+# The demo province (briefkit demo-data; `--world district` for the district of 2021-2023):
+# regenerated when the generator or its world data change.
+DEMO_SOURCES := $(wildcard lib/briefkit/demo/*.py lib/briefkit/resources/demo/*.yaml \
+                          lib/briefkit/resources/demo/*/*)
+data/demo/dossiers.csv: $(DEMO_SOURCES) | setup
 	$(BIN)/briefkit demo-data --out data/demo
 
 demo: setup data/demo/dossiers.csv
@@ -34,12 +50,16 @@ lint: setup
 	$(BIN)/ruff check lib tests data
 	$(BIN)/mypy
 
-bench: setup data/demo/dossiers.csv
+# The benchmarks run on the demo district (their figures stay comparable with earlier runs).
+data/demo-district/dossiers.csv: $(DEMO_SOURCES) | setup
+	$(BIN)/briefkit demo-data --world district --out data/demo-district
+
+bench: setup data/demo-district/dossiers.csv
 	$(BIN)/python benchmarks/bench_kpis.py
 
 # Several minutes (the naive papermill loop, the demo quarter, a 100-unit world): not in `bench`.
-bench-batch: setup data/demo/dossiers.csv
+bench-batch: setup data/demo-district/dossiers.csv
 	$(BIN)/python benchmarks/bench_batch.py
 
 clean:
-	rm -rf $(OUT) data/demo
+	rm -rf $(OUT) data/demo data/demo-district

@@ -1,10 +1,12 @@
 """Speed of `briefkit run` against the naive papermill loop: prints figures, asserts nothing.
 
-    .venv/bin/python benchmarks/bench_batch.py [--data data/demo] [--period 2023Q4]
+    .venv/bin/python benchmarks/bench_batch.py [--data data/demo-district] [--period 2023Q4]
         [--workers N] [--large-wards 92] [--only naive,run,unchanged,changed,large] [--keep]
 
 Everything runs as a user runs it, as subprocesses of the command-line tools, with a fixed
-SOURCE_DATE_EPOCH, and one table is printed at the end with the targets beside the figures:
+SOURCE_DATE_EPOCH, and one table is printed at the end with the targets beside the figures
+(on the demo district, ``briefkit demo-data --world district --out data/demo-district``, which
+`make bench-batch` writes: the figures stay comparable with earlier runs):
 
 * **naive loop**: per unit, `papermill` on notebooks/unit_briefing.ipynb (``-r unit_id``: a
   raw string, so the ward code 09868 stays text), then `jupyter nbconvert --to briefing_html`
@@ -266,14 +268,21 @@ def large_world(wards: int, n_dossiers: int | None, log: Path) -> tuple[Path, fl
     from briefkit import demo
 
     n_dossiers = n_dossiers or demo.dossiers_for(wards)
-    source = hashlib.sha256(Path(demo.__file__).read_bytes()).hexdigest()[:12]
+    digest = hashlib.sha256()
+    package = Path(demo.__file__).parent
+    world_data = (package.parent / "resources" / "demo").rglob("*")
+    for path in sorted([*package.glob("*.py"), *world_data]):
+        if path.is_file():
+            digest.update(path.read_bytes())
+    source = digest.hexdigest()[:12]
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "briefkit-bench"
     folder = cache / f"world-w{wards}-n{n_dossiers}-{source}"
     if (folder / "dossiers.csv").exists():
         return folder, None
     partial = folder.with_name(folder.name + ".part")
     shutil.rmtree(partial, ignore_errors=True)
-    timed = run([str(BIN / "briefkit"), "demo-data", "--out", str(partial), "--wards",
+    timed = run([str(BIN / "briefkit"), "demo-data", "--world", "district", "--out",
+                 str(partial), "--wards",
                  str(wards), "--dossiers", str(n_dossiers)], log)
     partial.rename(folder)
     return folder, timed.seconds
@@ -357,7 +366,7 @@ def memory_rows(table: Table, label: str, memory: Memory, *, check: bool) -> Non
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=ROOT / "data" / "demo")
+    parser.add_argument("--data", type=Path, default=ROOT / "data" / "demo-district")
     parser.add_argument("--period", default="2023Q4")
     parser.add_argument("--workers", type=int, default=None,
                         help="passed to briefkit run (default: its own, one per core)")
@@ -374,8 +383,8 @@ def main() -> None:
     if unknown := only - set(STEPS):
         parser.error(f"unknown step(s): {', '.join(sorted(unknown))}")
     if not (args.data / "dossiers.csv").exists():
-        parser.error(f"{args.data} has no dossiers.csv: run `make demo` or "
-                     "`briefkit demo-data --out data/demo` first")
+        parser.error(f"{args.data} has no dossiers.csv: run `make bench-batch` or "
+                     "`briefkit demo-data --world district --out data/demo-district` first")
 
     load_before = os.getloadavg()
     work = Path(tempfile.mkdtemp(prefix="briefkit-bench-"))

@@ -1,6 +1,10 @@
 """Speed of the KPI path on the demo district: prints figures, asserts nothing.
 
-    .venv/bin/python benchmarks/bench_kpis.py [--data data/demo] [--period 2023Q4] [--runs 5]
+    .venv/bin/python benchmarks/bench_kpis.py [--data data/demo-district] [--period 2023Q4]
+        [--runs 5]
+
+(the demo district: ``briefkit demo-data --world district --out data/demo-district``, which
+`make bench` writes; the figures stay comparable with earlier runs)
 
 Measures, each as the median of a few runs in this one process (2-core machine: see the
 README for the figures): load + validate; the quarter's KPI table (with the same-period-last-
@@ -36,7 +40,7 @@ def median_of(fn: Callable[[], object], runs: int = 3) -> tuple[float, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", default=str(ROOT / "data" / "demo"))
+    parser.add_argument("--data", default=str(ROOT / "data" / "demo-district"))
     parser.add_argument("--period", default="2023Q4")
     parser.add_argument("--targets", default=str(ROOT / "params" / "targets.yaml"))
     parser.add_argument("--runs", type=int, default=3)
@@ -57,7 +61,7 @@ def main() -> None:
     if not (Path(args.data) / "dossiers.csv").exists():
         from briefkit.demo import generate
 
-        seconds, _ = median_of(lambda: generate(args.data), runs=1)
+        seconds, _ = median_of(lambda: generate(args.data, world="district"), runs=1)
         print(f"generate demo data                  {seconds:7.2f} s")
 
     period = parse_period(args.period)

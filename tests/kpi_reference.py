@@ -363,6 +363,7 @@ def _compute_raw_table(ds: Dataset, period: Period,
     table.insert(4, "is_rollup", table["unit_id"].str.startswith("*")
                  & ~table["unit_id"].isin(units.index))
     table.insert(5, "period", period.spec)
+    table["basis"] = "own"  # the reference knows no unit_changes
     return table
 
 

@@ -500,7 +500,7 @@ def test_show_all_targets_keeps_a_fixed_layout(tmp_path: Path, table: pd.DataFra
 
 
 def test_kpi_data_sheet_mirrors_kpis_csv(book: openpyxl.Workbook, table: pd.DataFrame) -> None:
-    text_columns = ["unit_id", "unit_name", "period", "kpi", "status"]
+    text_columns = ["unit_id", "unit_name", "period", "kpi", "status", "basis"]
     number_columns = [c for c in KPI_CSV_COLUMNS if c not in text_columns]
     csv = pd.read_csv(io.StringIO(kpis_csv_text(table)), dtype=str, keep_default_na=False)
     for column in number_columns:

@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from briefkit import batch, engines
 from briefkit.batch import RunRequest, run_batch, unit_slug, unit_slugs
-from briefkit.batch.publish import LOCK_NAME
+from briefkit.batch.publish import BusyError, lock_path
 from briefkit.cli import app
 from briefkit.engines import ExecutionOutcome, PapermillExecutor, get_executor
 from briefkit.manifest import verify_manifest
@@ -167,7 +167,7 @@ def test_cli_exit_1_when_a_unit_fails_and_prints_the_summary(cli_run: dict[str, 
     result = cli_run["result"]
     assert result.exit_code == 1, result.output
     assert "RuntimeError: boom for TP (cell" in result.output
-    assert "3 unit(s): 2 ok, 1 failed" in result.output
+    assert "3 đơn vị: 2 hoàn tất, 1 lỗi" in result.output  # the summary, in Vietnamese
 
 
 def test_unit_id_arrives_as_text_in_this_interpreter(cli_run: dict[str, Any]) -> None:
@@ -205,7 +205,8 @@ def test_a_failing_unit_keeps_its_notebook_and_others_complete(cli_run: dict[str
 def test_odd_unit_id_stays_inside_the_output_folder(cli_run: dict[str, Any]) -> None:
     root, out, slug = cli_run["root"], cli_run["out"], cli_run["slug"]
     assert re.fullmatch(r"x-[0-9a-f]{8}", slug)
-    assert sorted(os.listdir(out)) == ["2022Q1"]
+    # the period folder, and beside it the lock of the runs that write it
+    assert sorted(os.listdir(out)) == [".briefkit-2022Q1.lock", "2022Q1"]
     assert sorted(os.listdir(root)) == ["data", "notebooks", "out"]  # nothing escaped
 
 
@@ -261,7 +262,7 @@ def test_bad_input_exits_2_lists_every_error_and_writes_nothing(data: Path,
         "--executor", "warp-drive"])
     assert result.exit_code == 2
     for needle in ("2022Q5", "unknown unit id 'NOPE'", "unit_briefing.ipynb",
-                   "unknown executor 'warp-drive'", "nothing was written"):
+                   "unknown executor 'warp-drive'", "không có gì được ghi"):
         assert needle in result.output
     assert not out.exists()
 
@@ -368,12 +369,12 @@ def test_a_second_concurrent_run_is_refused(data: Path, tmp_path: Path,
                                             notebooks: Path) -> None:
     fcntl = pytest.importorskip("fcntl")
     folder = tmp_path / "out" / "2022Q1"
-    folder.mkdir(parents=True)
-    with open(folder / LOCK_NAME, "a+b") as handle:
+    folder.parent.mkdir(parents=True)
+    with open(lock_path(folder), "a+b") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        with pytest.raises(InputError, match="another briefkit run"):
+        with pytest.raises(BusyError, match="another briefkit run"):
             scripted_run(data, tmp_path / "out", notebooks, units=["007"])
-    assert os.listdir(folder) == [LOCK_NAME]
+    assert os.listdir(folder.parent) == [lock_path(folder).name]  # nothing else written
 
 
 def test_data_changed_during_the_run_is_a_warning(data: Path, tmp_path: Path,

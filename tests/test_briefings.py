@@ -186,3 +186,23 @@ def test_kpis_csv_reads_back(run: dict[str, Any]) -> None:
     tp = {r["kpi"]: r for r in rows if r["unit_id"] == "TP"}
     assert (tp["online_rate"]["value"], tp["online_rate"]["target"],
             tp["online_rate"]["status"]) == ("0.5", "0.6", "chua_dat")
+
+
+def test_notebook_blocks_carry_their_style_and_the_documents_do_not(run: dict[str, Any]) -> None:
+    """In the executed notebook (what JupyterLab shows) every HTML block carries briefing.css
+    scoped to it (briefkit.blocks); the HTML and PDF made from it carry the stylesheet once."""
+    import json
+
+    from briefkit import blocks
+
+    folder = run["folder"]
+    for notebook, html in ((folder / "TP" / doc("TP", "ipynb"), folder / "TP" / doc("TP", "html")),
+                           (folder / f"{OVERVIEW}.ipynb", folder / f"{OVERVIEW}.html")):
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        shown = ["".join(o["data"]["text/html"]) for c in cells if c["cell_type"] == "code"
+                 for o in c["outputs"] if "text/html" in o.get("data", {})]
+        assert len(shown) >= 5
+        assert all(blocks.unwrap(h) is not None for h in shown), notebook.name
+        text = html.read_text(encoding="utf-8")
+        assert 'class="bk-doc"' not in text and 'data-briefkit="notebook"' not in text
+        assert text.count('<style type="text/css">') == 1

@@ -913,6 +913,12 @@ def test_every_rule_is_tested_and_documented() -> None:
         assert f'"{rule}"' in source or f"test_{rule}" in source, rule
 
 
+def test_unit_changes_rules_are_tested_with_the_merger_fixture() -> None:
+    source = (Path(__file__).parent / "test_unit_changes.py").read_text(encoding="utf-8")
+    for rule in ("change_cycle", "change_into_former_unit", "activity_after_change"):
+        assert f'"{rule}"' in source, rule
+
+
 # --------------------------------------------------------------------------------------
 # Corners
 # --------------------------------------------------------------------------------------

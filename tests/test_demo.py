@@ -1,12 +1,14 @@
-"""The demo data generator: deterministic, in the data contract's shape, with the patterns
-the briefings are meant to show (rising online share, late and open dossiers, Biểu 06
-aggregates whose identities hold)."""
+"""The demo data generator on the district world (``world="district"``: the data of the
+2020-2022 directives, unchanged byte for byte): deterministic, in the data contract's shape,
+with the patterns the briefings are meant to show (rising online share, late and open
+dossiers, Biểu 06 aggregates whose identities hold). The province: test_demo_province.py."""
 
 from __future__ import annotations
 
 import hashlib
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,6 +51,10 @@ SHA256_SMALL = SHA256_DEFAULT | {
 }
 
 
+def district(out_dir: Path, **arguments: Any) -> dict[str, Path]:
+    return demo.generate(out_dir, world="district", **arguments)
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -60,7 +66,7 @@ def read(path: Path) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return demo.generate(tmp_path_factory.mktemp("demo") / "new" / "folder", n_dossiers=SMALL)
+    return district(tmp_path_factory.mktemp("demo") / "new" / "folder", n_dossiers=SMALL)
 
 
 @pytest.fixture(scope="module")
@@ -100,10 +106,10 @@ def test_writes_the_five_tables_into_a_new_folder(small: dict[str, Path]) -> Non
 def test_same_arguments_same_bytes_other_seed_other_dossiers(
     small: dict[str, Path], tmp_path: Path
 ) -> None:
-    again = demo.generate(tmp_path / "again", n_dossiers=SMALL)
+    again = district(tmp_path / "again", n_dossiers=SMALL)
     for name, path in small.items():
         assert again[name].read_bytes() == path.read_bytes(), name
-    other = demo.generate(tmp_path / "other", n_dossiers=SMALL, seed=7)
+    other = district(tmp_path / "other", n_dossiers=SMALL, seed=7)
     assert other["dossiers"].read_bytes() != small["dossiers"].read_bytes()
     assert other["documents"].read_bytes() != small["documents"].read_bytes()
     # The fake world itself (units, catalogue) does not depend on the seed.
@@ -127,7 +133,7 @@ def test_a_failed_write_keeps_the_previous_file_and_no_temporary(
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", half_written)
     with pytest.raises(OSError, match="disk full"):
-        demo.generate(tmp_path, n_dossiers=100)
+        district(tmp_path, n_dossiers=100)
     assert target.read_text(encoding="utf-8") == "previous\n"
     assert [p.name for p in tmp_path.iterdir()] == ["units.csv"]
 
@@ -141,7 +147,7 @@ def test_every_file_has_exactly_the_contract_columns(small: dict[str, Path]) -> 
 
 
 def test_a_short_window_mid_quarter(tmp_path: Path) -> None:
-    written = demo.generate(tmp_path, n_dossiers=300, start="2021-02-15", end="2021-08-20")
+    written = district(tmp_path, n_dossiers=300, start="2021-02-15", end="2021-08-20")
     aggregates = read(written["aggregates"])
     assert aggregates["period"].unique().tolist() == ["2021Q1", "2021Q2", "2021Q3"]
     received = read(written["dossiers"])["received_at"]
@@ -151,9 +157,9 @@ def test_a_short_window_mid_quarter(tmp_path: Path) -> None:
 
 def test_rejects_impossible_arguments(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="after start"):
-        demo.generate(tmp_path, start="2023-01-01", end="2022-12-31")
+        district(tmp_path, start="2023-01-01", end="2022-12-31")
     with pytest.raises(ValueError, match="positive"):
-        demo.generate(tmp_path, n_dossiers=0)
+        district(tmp_path, n_dossiers=0)
 
 
 # --- units and procedures -------------------------------------------------------------
@@ -375,11 +381,11 @@ LARGE_WARDS = 30
 
 @pytest.fixture(scope="module")
 def large(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return demo.generate(tmp_path_factory.mktemp("large"), n_dossiers=SMALL, wards=LARGE_WARDS)
+    return district(tmp_path_factory.mktemp("large"), n_dossiers=SMALL, wards=LARGE_WARDS)
 
 
 def test_larger_world_same_arguments_same_bytes(large: dict[str, Path], tmp_path: Path) -> None:
-    again = demo.generate(tmp_path, n_dossiers=SMALL, wards=LARGE_WARDS)
+    again = district(tmp_path, n_dossiers=SMALL, wards=LARGE_WARDS)
     for name, path in large.items():
         assert again[name].read_bytes() == path.read_bytes(), name
 
@@ -423,9 +429,9 @@ def test_dossiers_for_keeps_the_volume_per_unit() -> None:
 
 def test_rejects_too_few_or_too_many_wards(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="at least 14"):
-        demo.generate(tmp_path, n_dossiers=100, wards=13)
+        district(tmp_path, n_dossiers=100, wards=13)
     with pytest.raises(ValueError, match="five-digit"):
-        demo.generate(tmp_path, n_dossiers=100, wards=40_000)
+        district(tmp_path, n_dossiers=100, wards=40_000)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -434,14 +440,14 @@ def test_rejects_too_few_or_too_many_wards(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_the_default_size_has_not_changed(tmp_path: Path) -> None:
-    written = demo.generate(tmp_path)
+    written = district(tmp_path)
     assert {name: sha256(path) for name, path in written.items()} == SHA256_DEFAULT
 
 
 @pytest.mark.slow
 def test_default_size_is_fast_and_tells_the_story(tmp_path: Path) -> None:
     started = time.perf_counter()
-    written = demo.generate(tmp_path)
+    written = district(tmp_path)
     elapsed = time.perf_counter() - started
     assert elapsed < 15
     frame = read(written["dossiers"])

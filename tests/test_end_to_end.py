@@ -53,13 +53,13 @@ def test_kpis_command_writes_the_contract_csv(folder: Path, tmp_path: Path) -> N
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == ["unit_id", "unit_name", "period", "kpi", "numerator",
-                             "denominator", "value", "target", "status"]
+                             "denominator", "value", "target", "status", "basis"]
     assert len(rows) == 7 * len(KPIS)
     by_key = {(r["unit_id"], r["kpi"]): r for r in rows}
     assert by_key[("TP", "online_rate")] | {} == {
         "unit_id": "TP", "unit_name": "Phòng Tư pháp", "period": "2022Q1", "kpi": "online_rate",
         "numerator": "3", "denominator": "6", "value": "0.5", "target": "",
-        "status": "khong_ap_dung"}
+        "status": "khong_ap_dung", "basis": "own"}
     assert by_key[("007", "received_total")]["value"] == "4"  # the leading zero survives
     assert by_key[("*", "online_rate")]["numerator"] == "14"
     assert not path.read_bytes().startswith(b"\xef\xbb\xbf")  # plain UTF-8 for machines
@@ -111,7 +111,7 @@ def test_bad_data_exits_2_naming_file_row_column(folder: Path, tmp_path: Path) -
 def test_validate_clean_folder(folder: Path) -> None:
     result = runner.invoke(app, ["validate", "--data", str(folder)])
     assert result.exit_code == 0, result.output
-    assert "no errors" in result.output
+    assert "không có lỗi" in result.output
 
 
 def test_version() -> None:

@@ -131,6 +131,12 @@ def test_custom_decision_766_weights_reach_the_history(data: Path, tmp_path: Pat
 
     pd.testing.assert_series_equal(points(custom, "history"), points(custom, "table"))
     assert not points(custom, "history").equals(points(default, "history"))
+    # and the sentences say "x/3 điểm", "x/5 điểm": the weights the figures were computed with
+    assert custom.points == {"index766_progress": 3.0, "index766_online": 5.0}
+    for bundle, most in ((custom, ("/3 điểm", "/5 điểm")), (default, ("/20 điểm", "/12 điểm"))):
+        sliced = load_bundle(bundle.unit_slice("TP").save(tmp_path / f"slice-{most[0][1:3]}"))
+        said = " ".join(briefing.unit_sentences(briefing.Briefing.from_bundle(sliced), "TP"))
+        assert all(text in said for text in most), said
 
 
 # ----------------------------------------------------------------------- incremental runs

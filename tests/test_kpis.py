@@ -331,7 +331,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
     from briefkit.demo import generate
 
     folder = tmp_path_factory.mktemp("demo")
-    generate(folder, n_dossiers=6_000)
+    generate(folder, world="district", n_dossiers=6_000)
     return load_dataset(folder)
 
 

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import unicodedata
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from briefkit.periods import Period, parse_period, period_of
+from briefkit.i18n import language
+from briefkit.periods import MAX_RANGE_MONTHS, Period, parse_period, period_of
 
 T = pd.Timestamp
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Error messages are checked in English here (they follow the current language; see
+    test_vietnamese_errors)."""
+    with language("en"):
+        yield
 
 # spec, convention, kind, start, end, year
 BOUNDS = [
@@ -132,7 +142,14 @@ def test_lenient_convention(convention):
         ("2022Q", "Unrecognised period"),
         ("202205", "Unrecognised period"),
         ("2022-05-01", "Unrecognised period"),
-        ("quý I/2022", "Unrecognised period"),
+        ("quý V/2022", "Q1–Q4"),
+        ("quý 0/2022", "Q1–Q4"),
+        ("tháng 13/2022", "month must be 1–12"),
+        ("13 tháng đầu năm 2022", "12 months"),
+        ("từ tháng 7 đến tháng 3 năm 2022", "reversed"),
+        ("quý I/22", "Unrecognised period"),
+        ("quý trước", "Unrecognised period"),
+        ("năm 0022", "outside"),
         ("0022", "outside"),
         ("9999Q1", "outside"),
     ],
@@ -425,3 +442,92 @@ def test_period_is_frozen_hashable_and_checked():
         Period("2022Q1", "quarter", "nd09", T("2022-01-01"), T("2022-03-31"))
     with pytest.raises(ValueError):
         Period("2022q1", "quarter", "calendar", T("2022-01-01"), T("2022-03-31"))
+
+
+# ------------------------------------------------------------------------------ Vietnamese forms
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("quý IV/2023", "2023Q4"),
+        ("Quý IV/2023", "2023Q4"),
+        ("QUÝ IV/2023", "2023Q4"),
+        ("quý 4/2023", "2023Q4"),
+        ("Quý 4/2023", "2023Q4"),
+        ("quý 4 năm 2023", "2023Q4"),
+        ("quý IV năm 2023", "2023Q4"),
+        ("quý I - 2022", "2022Q1"),
+        ("  quý   II/2022 ", "2022Q2"),
+        ("quy iii/2022", "2022Q3"),  # without diacritics
+        ("tháng 5/2023", "2023-05"),
+        ("tháng 05/2023", "2023-05"),
+        ("Tháng 12 năm 2022", "2022-12"),
+        ("thang 1/2022", "2022-01"),
+        ("6 tháng đầu năm 2023", "2023H1"),
+        ("6 tháng cuối năm 2023", "2023H2"),
+        ("6 THÁNG ĐẦU NĂM 2023", "2023H1"),
+        ("7 tháng đầu năm 2023", "2023-01..2023-07"),
+        ("9 tháng đầu năm 2023", "2023-01..2023-09"),
+        ("3 tháng cuối năm 2023", "2023-10..2023-12"),
+        ("năm 2023", "2023"),
+        ("Năm 2023", "2023"),
+        ("từ tháng 3 đến tháng 7 năm 2023", "2023-03..2023-07"),
+        ("từ tháng 11/2022 đến tháng 2/2023", "2022-11..2023-02"),
+    ],
+)
+def test_vietnamese_forms(text, canonical):
+    assert parse_period(text).spec == canonical
+    assert parse_period(text, "nd09").spec == canonical
+
+
+@pytest.mark.parametrize("form", ["NFC", "NFD"])
+def test_vietnamese_forms_in_any_unicode_normalisation(form):
+    for text, spec in (("quý IV/2023", "2023Q4"), ("6 tháng đầu năm 2023", "2023H1"),
+                       ("tháng 5/2023", "2023-05"), ("năm 2023", "2023")):
+        assert parse_period(unicodedata.normalize(form, text)).spec == spec
+
+
+def _every_spec(years):
+    """Every month, quarter, half and year of ``years``, and every range of 1 to 24 months
+    starting in them."""
+    for year in years:
+        yield str(year)
+        yield from (f"{year}H{half}" for half in (1, 2))
+        yield from (f"{year}Q{quarter}" for quarter in range(1, 5))
+        for month in range(1, 13):
+            yield f"{year}-{month:02d}"
+            for length in range(1, MAX_RANGE_MONTHS + 1):
+                last = year * 12 + month - 1 + length - 1
+                yield f"{year}-{month:02d}..{last // 12}-{last % 12 + 1:02d}"
+
+
+@pytest.mark.parametrize("convention", ["calendar", "nd09"])
+def test_labels_read_back(convention):
+    """Every label parses back: to the same period, or — where a range has a standard
+    period's label ("6 tháng đầu năm" is the first half, "tháng 5/2022" one month) — to that
+    period, with the same days."""
+    for spec in _every_spec((1900, 1901, 2021, 2022, 2023, 2024, 2198, 2199)):
+        try:
+            period = parse_period(spec, convention)
+        except ValueError:  # a range running past 2199
+            continue
+        back = parse_period(period.label(), convention)
+        assert (back.start, back.end) == (period.start, period.end), period
+        if period.kind != "range" or back.kind == "range":
+            assert back == period, (period, period.label())
+
+
+def test_vietnamese_errors():
+    with language("vi"):
+        with pytest.raises(ValueError, match="quý phải từ I đến IV"):
+            parse_period("quý V/2023")
+        with pytest.raises(ValueError, match="tháng phải từ 1 đến 12"):
+            parse_period("2022-13")
+        with pytest.raises(ValueError) as info:
+            parse_period("quý trước")
+    message = str(info.value)
+    assert message.startswith("Không đọc được kỳ báo cáo 'quý trước'")
+    for form in ("quý I/2022", "tháng 5/2022", "6 tháng đầu năm 2022", "năm 2022",
+                 "7 tháng đầu năm 2022", "2022Q1", "2022-01..2022-07"):
+        assert form in message

@@ -30,8 +30,8 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from typer.testing import CliRunner
 
-from briefkit.batch.publish import LOCK_NAME
 from briefkit.cli import app
+from briefkit.i18n import language
 from briefkit.manifest import MANIFEST_NAME, verify_manifest, write_manifest
 from briefkit.periods import parse_period
 from briefkit.signing import (
@@ -54,6 +54,16 @@ from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signatu
 from pyhanko_certvalidator import ValidationContext  # noqa: E402
 
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """The signing module's messages are English; the command's own are checked in English
+    here too (set explicitly: the default language is Vietnamese)."""
+    with language("en"):
+        yield
+
+
 PASSPHRASE = "mật khẩu bí mật"
 EPOCH = "1703995200"  # 2023-12-31T04:00:00Z
 SIGNED_AT = "2023-12-31T11:00:00+07:00"
@@ -136,7 +146,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
              "annex.xlsx": b"PK\x03\x04 annex bytes", "kpis.csv": b"unit_id,kpi\nTP,x\n"}
     for rel, data in files.items():
         (folder / rel).write_bytes(data)
-    (folder / LOCK_NAME).touch()  # as a run leaves it
+    (folder / ".hidden.part").touch()  # a hidden file is not an output
     moment = dt.datetime(2024, 1, 2, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
     write_manifest(folder / MANIFEST_NAME, period=parse_period("2023Q4"), outputs=list(files),
                    data_files={}, parameters={}, units=[], executor="test",
@@ -190,7 +200,7 @@ def test_sign_then_verify_passes_and_the_manifest_records_it(run: Path, pki: dic
     before = _snapshot(run)
     result = _sign(run, pki["key"])
     assert result.exit_code == 0, result.output
-    assert "Signed 2 PDF(s) as 'Nguyễn Văn An' at 2023-12-31T11:00:00+07:00" in result.output
+    assert "Signed 2 PDFs as 'Nguyễn Văn An' at 2023-12-31T11:00:00+07:00" in result.output
     after = _snapshot(run)
     for rel in ("TP/briefing.pdf", "overview.pdf"):
         assert after[rel] != before[rel]
@@ -209,7 +219,7 @@ def test_sign_then_verify_passes_and_the_manifest_records_it(run: Path, pki: dic
     checked = _verify(run)
     assert checked.exit_code == 0, checked.output
     assert "chain not checked" in checked.output
-    assert "2 signature(s)" in checked.output and "OK" in checked.output
+    assert "2 signatures" in checked.output and "OK" in checked.output
 
 
 def test_pyhanko_validator_reports_the_signatures_intact_and_trusted(
@@ -424,7 +434,7 @@ def test_signed_files_are_kept_unless_again(run: Path, pki: dict[str, Any],
     once = _snapshot(run)
     again = _sign(run, pki["key"])
     assert again.exit_code == 0
-    assert "Signed 0 PDF(s)" in again.output and "2 already signed" in again.output
+    assert "Signed 0 PDFs" in again.output and "2 already signed" in again.output
     assert {k: v for k, v in _snapshot(run).items() if k != MANIFEST_NAME} == \
         {k: v for k, v in once.items() if k != MANIFEST_NAME}
     twice = _sign(run, pki["key"], "--again")

@@ -971,7 +971,7 @@ def _kpi_data_sheet(ws: Worksheet, table: pd.DataFrame) -> None:
     header saying so on every page should someone print it anyway (the cells themselves stay
     exactly kpis.csv)."""
     frame = kpis_csv_frame(table)
-    text_columns = {"unit_id", "unit_name", "period", "kpi", "status"}
+    text_columns = {"unit_id", "unit_name", "period", "kpi", "status", "basis"}
     widths = {c: float(len(c)) for c in KPI_CSV_COLUMNS}
     for col, column in enumerate(KPI_CSV_COLUMNS, start=1):
         _put(ws, 1, col, column, font=_BOLD, align=_CENTER, fill=_FILL_HEADER)

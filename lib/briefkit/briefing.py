@@ -18,7 +18,7 @@ import pandas as pd
 from briefkit.bundle import PEER_KPIS, Bundle, build_bundle, load_bundle
 from briefkit.bundle import load_header as load_header
 from briefkit.kpis import KPIS, STATUS_NOT_MET, shown_in
-from briefkit.narrative import below_target_sentence, kpi_sentence
+from briefkit.narrative import below_target_sentence, kpi_sentence, predecessors_sentence
 from briefkit.periods import Period
 from briefkit.problems import InputError, Problem
 
@@ -46,11 +46,16 @@ class Briefing:
     provenance: dict[str, Any]
     parameters: dict[str, Any] = field(default_factory=dict)
     unit_id: str | None = None
+    #: unit → its former units (see :class:`briefkit.bundle.Bundle`)
+    unit_changes: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    #: Decision-766 points per points KPI (see :class:`briefkit.bundle.Bundle`)
+    points: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_bundle(cls, bundle: Bundle) -> Briefing:
         return cls(bundle.period, bundle.table, bundle.history, bundle.late, bundle.header,
-                   bundle.provenance, bundle.parameters, bundle.unit_id)
+                   bundle.provenance, bundle.parameters, bundle.unit_id, bundle.unit_changes,
+                   bundle.points)
 
     def unit_name(self, unit_id: str) -> str:
         rows = self.table.loc[self.table["unit_id"] == unit_id, "unit_name"]
@@ -95,7 +100,8 @@ def prepare(data_dir: str | Path, period: str, *, convention: str = "calendar",
 
 def unit_sentences(b: Briefing, unit_id: str) -> list[str]:
     """The findings paragraph of a unit briefing: one sentence per reported rate KPI that has a
-    value, with target, gap and change against the same period last year."""
+    value, with target, gap and change against the same period last year; for a unit formed
+    from former units, last, one sentence naming those whose figures last year's are."""
     sentences: list[str] = []
     for kpi in shown_in("unit_findings"):
         row = b.row(unit_id, kpi)
@@ -104,14 +110,17 @@ def unit_sentences(b: Briefing, unit_id: str) -> list[str]:
         # "Trong quý IV/2023, …" opens the first finding only
         sentences.append(kpi_sentence(b.table, unit_id, kpi, b.period,
                                       with_counts=KPIS[kpi].kind == "rate", with_change=True,
-                                      opening=not sentences))
+                                      points=b.points, opening=not sentences))
+    merged = predecessors_sentence(b.unit_changes.get(str(unit_id), []), b.period)
+    if merged and sentences:
+        sentences.append(merged)
     return sentences
 
 
 def overview_sentences(b: Briefing) -> list[str]:
     """The overview's findings: the roll-up's results, then the units below each target."""
     sentences = [kpi_sentence(b.table, "*", kpi, b.period, with_counts=KPIS[kpi].is_rate,
-                              with_change=True, opening=n == 0)
+                              with_change=True, points=b.points, opening=n == 0)
                  for n, kpi in enumerate(shown_in("overview"))]
     judged = b.table[b.table["status"] != "khong_ap_dung"]
     follow_up = [kpi for kpi in FOLLOW_UP_KPIS if (judged["kpi"] == kpi).any()]

@@ -79,7 +79,9 @@ class Bundle:
     dossiers without an apology letter (:func:`briefkit.kpis.late_without_apology`);
     ``header``: the document settings; ``provenance``: what the documents say about their
     origin (:func:`briefkit.manifest.provenance`); ``parameters``: the notebook parameters it
-    was built from (text, for the record).
+    was built from (text, for the record); ``unit_changes``: for each unit that former units
+    became part of, those units (``unit_id``, ``name``, ``until``: the ISO date they ended;
+    see :mod:`briefkit.kpis.changes`), empty without unit_changes.
     """
 
     period: Period
@@ -90,6 +92,10 @@ class Bundle:
     provenance: dict[str, Any] = field(default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict)
     unit_id: str | None = None
+    unit_changes: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    #: Decision-766 points of each points KPI (the weights the figures were computed with:
+    #: the "19,85/20 điểm" of a sentence). Empty: the packaged weights.
+    points: dict[str, float] = field(default_factory=dict)
     #: What :meth:`fingerprint` hashes of each frame, by frame name and ``id`` of the frame
     #: (the frames are never changed in place). Not an init field: a slice made with
     #: :func:`dataclasses.replace` starts empty.
@@ -113,6 +119,9 @@ class Bundle:
         whole data folder's, and drops the per-file hashes: both change with any unit's data,
         and the document must change only when its own figures do. The manifest records the
         run's data fingerprint beside every unit's slice fingerprint.
+
+        A unit whose figures of the period add up former units' (``basis`` ``predecessors``)
+        also lists their late dossiers as its own, and keeps its entry of ``unit_changes``.
         """
         from briefkit.settings import unit_part
 
@@ -120,19 +129,30 @@ class Bundle:
         table = self.table
         own = table["unit_id"] == unit_id
         if not own.any():
+            ended = [f["until"] for formers in self.unit_changes.values() for f in formers
+                     if f["unit_id"] == unit_id]
+            if ended:
+                raise KeyError(f"unit {unit_id!r} ended on {ended[0]} (unit_changes): it has "
+                               f"no figures for {self.period.spec}")
             raise KeyError(f"unit {unit_id!r} is not in units.csv")
         kind = table.loc[own, "kind"].iloc[0]
         peers = (table["kpi"].isin(PEER_KPIS) & (table["kind"] == kind)
                  & ~table["is_rollup"].astype(bool))
         provenance = {k: v for k, v in self.provenance.items()
                       if k not in ("data_sha256", "data_files")}
-        part = replace(self, unit_id=unit_id,
+        changes = {unit_id: self.unit_changes[unit_id]} if unit_id in self.unit_changes \
+            else {}
+        formers = [u["unit_id"] for u in changes.get(unit_id, [])
+                   if self.period.start < pd.Timestamp(u["until"])]
+        late = self.late[self.late["unit_id"].isin([unit_id, *formers])].assign(
+            unit_id=unit_id) if formers else self.late[self.late["unit_id"] == unit_id]
+        part = replace(self, unit_id=unit_id, unit_changes=changes,
                        table=table.loc[own | peers, [c for c in table.columns
                                                      if c not in _OVERVIEW_ONLY]]
                        .reset_index(drop=True),
                        history=self.history[self.history["unit_id"] == unit_id]
                        .reset_index(drop=True),
-                       late=self.late[self.late["unit_id"] == unit_id].reset_index(drop=True),
+                       late=late.reset_index(drop=True),
                        provenance=provenance, header=unit_part(self.header, unit_id),
                        parameters={**self.parameters, "unit_id": unit_id})
         part.provenance = {**provenance, "data_sha256": part.fingerprint(provenance=False)}
@@ -151,6 +171,10 @@ class Bundle:
         }
         if provenance:
             meta["provenance"] = jsonable(self.provenance)
+        if self.unit_changes:  # absent without unit_changes: the same bytes as before them
+            meta["unit_changes"] = jsonable(self.unit_changes)
+        if self.points:
+            meta["points"] = jsonable(self.points)
         return meta
 
     def to_files(self, *, provenance: bool = True) -> dict[str, bytes]:
@@ -215,7 +239,8 @@ def load_bundle(folder: str | Path) -> Bundle:
     return Bundle(parse_period(meta["period"], meta["convention"]), frames["table"],
                   frames["history"], frames["late"], dict(meta.get("header") or {}),
                   dict(meta.get("provenance") or {}), dict(meta.get("parameters") or {}),
-                  meta.get("unit_id"))
+                  meta.get("unit_id"), dict(meta.get("unit_changes") or {}),
+                  {str(k): float(v) for k, v in (meta.get("points") or {}).items()})
 
 
 def build_bundle(data_dir: str | Path, period: str, *, convention: str = "calendar",
@@ -232,7 +257,7 @@ def build_bundle(data_dir: str | Path, period: str, *, convention: str = "calend
     :class:`~briefkit.problems.InputError` on bad input.
     """
     from briefkit.clock import document_date, document_timestamp, run_time
-    from briefkit.kpis import kpi_tables
+    from briefkit.kpis import UnitChanges, kpi_tables
     from briefkit.manifest import provenance
     from briefkit.targets import load_targets
 
@@ -245,6 +270,10 @@ def build_bundle(data_dir: str | Path, period: str, *, convention: str = "calend
     header = jsonable(load_header(header_file))  # as it reads back from bundle.json
     table, history = kpi_tables(ds, spec, history_periods, targets, weights=weights)
     late = late_without_apology(ds, spec)
+    changes = UnitChanges.of(ds)
+    if changes:  # a former unit's dossiers, once it has ended, are its new unit's
+        late["unit_id"] = late["unit_id"].map(lambda u: changes.successor_in(u, spec)).astype(
+            late["unit_id"].dtype)
     day = document_date(generated_at or run_time(), header.get("date"))
     when = generated_at or document_timestamp(day)
     if header and not header.get("date"):
@@ -255,4 +284,6 @@ def build_bundle(data_dir: str | Path, period: str, *, convention: str = "calend
         "header_file": str(header_file) if header_file else None,
         "index766_file": str(index766_file) if index766_file else None}
     return Bundle(spec, table, history, late, header,
-                  provenance(ds, spec, params, generated_at=when), params)
+                  provenance(ds, spec, params, generated_at=when), params,
+                  unit_changes=changes.describe(ds.units),
+                  points={kpi: rule.points for kpi, rule in weights.items()})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -16,17 +16,37 @@ from rich.markup import escape
 from rich.table import Table
 
 from briefkit import __version__
+from briefkit.i18n import N_, _, ngettext
 from briefkit.problems import InputError, Problem, summarize
 
 if TYPE_CHECKING:
     from briefkit.batch import BatchResult, StepResult
+    from briefkit.coverage import DataSpan
+    from briefkit.periods import Period
     from briefkit.pipeline import KpiResult
     from briefkit.signing import SigningKey
 
+
+def _translate_typer() -> None:
+    """Typer's own words on the help screens, in the language of briefkit's messages."""
+    from typer import rich_utils
+
+    rich_utils.ARGUMENTS_PANEL_TITLE = _("Arguments")
+    rich_utils.OPTIONS_PANEL_TITLE = _("Options")
+    rich_utils.COMMANDS_PANEL_TITLE = _("Commands")
+    rich_utils.ERRORS_PANEL_TITLE = _("Error")
+    rich_utils.ABORTED_TEXT = _("Aborted.")
+    rich_utils.DEFAULT_STRING = _("[default: {}]")
+    rich_utils.REQUIRED_LONG_STRING = _("[required]")
+    rich_utils.RICH_HELP = _("Try [blue]'{command_path} {help_option}'[/] for help.")
+
+
+_translate_typer()
+
 app = typer.Typer(
     name="briefkit",
-    help="KPI briefings on administrative procedures (TTHC) and online public services "
-         "(DVCTT) from one-stop-shop dossier records.",
+    help=_("KPI briefings on administrative procedures (TTHC) and online public services "
+           "(DVCTT) from one-stop-shop dossier records."),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -37,21 +57,24 @@ err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() el
 
 EXIT_FAILED_UNITS = 1
 EXIT_BAD_INPUT = 2
+EXIT_BUSY = 3  # another run is writing the same period folder: try again later
 
-DataOption = Annotated[Path, typer.Option("--data", help="Folder with units, procedures, "
-                                          "dossiers (and optional aggregates, documents).")]
-PeriodOption = Annotated[str, typer.Option("--period", help="2022Q1, 2022-05, 2022H1, 2022 or "
-                                           "2022-01..2022-07.")]
-ConventionOption = Annotated[str, typer.Option(
-    "--convention", help="calendar, or nd09 (Decree 09/2019 cut-off: 15th to 14th).")]
-TargetsOption = Annotated[Path | None, typer.Option("--targets", help="Targets YAML file.")]
-OutOption = Annotated[Path, typer.Option("--out", help="Output folder; results go to "
-                                         "OUT/<period>/.")]
-TsaOption = Annotated[str | None, typer.Option(
-    "--tsa", help="RFC 3161 timestamp server URL: signatures get a timestamp (PAdES B-T; "
-    "default B-B).")]
-WeightsOption = Annotated[Path | None, typer.Option(
-    "--index766", help="Decision-766 weights YAML (default: the packaged params/index766.yaml).")]
+DataOption = Annotated[Path, typer.Option("--data", help=_(
+    "Folder with units, procedures, dossiers (and optional aggregates, documents)."))]
+PeriodOption = Annotated[str, typer.Option("--period", help=_(
+    "2022Q1, 2022-05, 2022H1, 2022 or 2022-01..2022-07; also as officials write them: "
+    "\"quý IV/2023\", \"tháng 5/2023\", \"6 tháng đầu năm 2023\", \"7 tháng đầu năm 2023\", "
+    "\"năm 2023\"."))]
+ConventionOption = Annotated[str, typer.Option("--convention", help=_(
+    "calendar, or nd09 (Decree 09/2019 cut-off: 15th to 14th)."))]
+TargetsOption = Annotated[Path | None, typer.Option("--targets", help=_(
+    "Targets YAML file (without it nothing is judged met or not met)."))]
+OutOption = Annotated[Path, typer.Option("--out", help=_(
+    "Output folder; results go to OUT/<period>/."))]
+TsaOption = Annotated[str | None, typer.Option("--tsa", help=_(
+    "RFC 3161 timestamp server URL: signatures get a timestamp (PAdES B-T; default B-B)."))]
+WeightsOption = Annotated[Path | None, typer.Option("--index766", help=_(
+    "Decision-766 weights YAML (default: the packaged params/index766.yaml)."))]
 
 def _summary_kpis() -> dict[str, str]:
     """The printed summary's KPIs under their short headers (kpis.csv has them all): declared
@@ -63,16 +86,42 @@ def _summary_kpis() -> dict[str, str]:
 
 def _fail(problems: list[Problem] | str) -> typer.Exit:
     if isinstance(problems, str):
-        err.print(f"[red]error:[/red] {problems}", markup=True, soft_wrap=True)
+        err.print(_styled("red", _("error:")) + f" {problems}", markup=True, soft_wrap=True)
     else:
+        err.print(_styled("red", _("Unusable input data:")))
         err.print(summarize(problems), markup=False, soft_wrap=True)
-        err.print(f"[red]{len(problems)} error(s); nothing was written.[/red]")
+        count = ngettext("{n} error; nothing was written.", "{n} errors; nothing was written.",
+                         len(problems)).format(n=len(problems))
+        err.print(f"[red]{count}[/red]")
     return typer.Exit(EXIT_BAD_INPUT)
+
+
+def _warn(message: str) -> None:
+    """One warning of the command itself (not of the data), on stderr."""
+    err.print(_styled("yellow", _("warning:")) + f" {escape(message)}", soft_wrap=True)
+
+
+def _styled(style: str, text: str) -> str:
+    """``text`` in rich markup ``style``."""
+    return f"[{style}]{text}[/{style}]"
 
 
 def _print_warnings(warnings: list[Problem]) -> None:
     if warnings:
         err.print(summarize(warnings, per_rule=5), markup=False, soft_wrap=True)
+
+
+def _print_notes(period: Period, span: DataSpan | None, judged: bool) -> None:
+    """What the user may not expect from the figures: nothing judged without targets, a
+    period the data do not reach."""
+    from briefkit.coverage import outside_data
+
+    if not judged:
+        err.print(escape(_("Note: no targets given (--targets), so nothing is judged met or "
+                           "not met; every status is khong_ap_dung.")), soft_wrap=True)
+    outside = outside_data(period, span)
+    if outside is not None:
+        _warn(outside)
 
 
 def version_callback(value: bool) -> None:
@@ -84,12 +133,12 @@ def version_callback(value: bool) -> None:
 @app.callback()
 def main(
     version: Annotated[bool, typer.Option("--version", callback=version_callback,
-                                          is_eager=True, help="Show the version.")] = False,
+                                          is_eager=True, help=_("Show the version."))] = False,
 ) -> None:
     """briefkit command line."""
 
 
-@app.command()
+@app.command(help=_("Compute every KPI for every unit and roll-up; write OUT/<period>/kpis.csv."))
 def kpis(
     data: DataOption,
     period: PeriodOption,
@@ -97,9 +146,10 @@ def kpis(
     convention: ConventionOption = "calendar",
     targets: TargetsOption = None,
     index766: WeightsOption = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not print the table.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=_("Do not print the table."))
+                     ] = False,
 ) -> None:
-    """Compute every KPI for every unit and roll-up; write OUT/<period>/kpis.csv."""
+    from briefkit.coverage import data_span
     from briefkit.pipeline import KpiRequest, compute_request, write_kpis_csv
 
     try:
@@ -109,10 +159,11 @@ def kpis(
     except ValueError as exc:
         raise _fail(str(exc)) from None
     _print_warnings(result.dataset.warnings)
+    _print_notes(result.period, data_span(result.dataset), result.targets is not None)
     path = write_kpis_csv(result, out_dir)
     if not quiet:
         _print_summary(result)
-    out.print(f"Wrote {path}")
+    out.print(_("Wrote {path}").format(path=escape(str(path))), soft_wrap=True)
 
 
 def _print_summary(result: KpiResult) -> None:
@@ -125,9 +176,10 @@ def _print_summary(result: KpiResult) -> None:
     status = table.pivot_table(index="unit_id", columns="kpi", values="status", sort=False,
                                aggfunc="first")
     names = table.drop_duplicates("unit_id").set_index("unit_id")["unit_name"]
-    grid = Table(title=f"KPI — {result.period.label()} ({result.period.spec}, "
-                 f"{result.period.convention})", title_justify="left")
-    grid.add_column("Đơn vị", min_width=24, overflow="fold")
+    grid = Table(title=_("KPIs — {label} ({spec}, {convention})").format(
+        label=result.period.label(), spec=result.period.spec,
+        convention=result.period.convention), title_justify="left")
+    grid.add_column(_("Unit"), min_width=24, overflow="fold")
     summary = _summary_kpis()
     for header in summary.values():
         grid.add_column(header, justify="right")
@@ -146,85 +198,123 @@ def _print_summary(result: KpiResult) -> None:
     out.print(grid)
 
 
-@app.command()
+@app.command(help=_("Check a data folder against the data contract; list every error and "
+                    "warning."))
 def validate(data: DataOption) -> None:
-    """Check a data folder against the data contract; list every error and warning."""
     from briefkit.data import validate as validate_folder
 
     problems = validate_folder(data)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     _print_warnings(warnings)
+    counted = _count_warnings(len(warnings))
     if errors:
+        err.print(_styled("red", _("Unusable input data:")))
         err.print(summarize(errors), markup=False, soft_wrap=True)
-        err.print(f"[red]{len(errors)} error(s), {len(warnings)} warning(s).[/red]")
+        count = ngettext("{n} error", "{n} errors", len(errors)).format(n=len(errors))
+        err.print(f"[red]{count}, {counted}.[/red]")
         raise typer.Exit(EXIT_BAD_INPUT)
-    out.print(f"[green]{data}: no errors[/green], {len(warnings)} warning(s).")
+    fine = _("{folder}: no errors").format(folder=escape(str(data)))
+    out.print(f"{_styled('green', fine)}, {counted}.", soft_wrap=True)
 
 
-@app.command("demo-data")
+def _count_warnings(n: int) -> str:
+    return ngettext("{n} warning", "{n} warnings", n).format(n=n)
+
+
+@app.command("demo-data", help=_(
+    "Generate the demo data (deterministic): by default the province after the 2025 reform, "
+    "2024-2026Q3; --world district for the district of 2021-2023."))
 def demo_data(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write.")] = Path("data/demo"),
-    seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 2022,
-    dossiers: Annotated[int | None, typer.Option(
-        help="About how many dossier records (default: 100,000 for the 14 wards, as many "
-        "per unit for more wards).")] = None,
-    wards: Annotated[int, typer.Option(
-        min=1, help="Wards of the district (14; 92 gives a 100-unit world).")] = 14,
+    out_dir: Annotated[Path, typer.Option("--out", help=_("Folder to write."))
+                       ] = Path("data/demo"),
+    world: Annotated[str, typer.Option(help=_(
+        "Which demo world: province (tỉnh Lâm Giang, 15 sở and 99 communes after 1/7/2025, "
+        "the former districts and communes before) or district (Quận 13, 2021-2023)."))
+    ] = "province",
+    seed: Annotated[int, typer.Option(help=_("Random seed; same seed, same files."))] = 2022,
+    dossiers: Annotated[int | None, typer.Option(help=_(
+        "About how many dossier records (default: the world's, 300,000 for the province, "
+        "100,000 for the district's 14 wards and as many per unit for more wards)."))] = None,
+    wards: Annotated[int | None, typer.Option(min=1, help=_(
+        "District only: wards of the district (14; 92 gives a 100-unit world)."))] = None,
 ) -> None:
-    """Generate the demo district's data (deterministic)."""
-    from briefkit.demo import dossiers_for, generate
+    from briefkit.demo import WORLDS, dossiers_for, generate
 
-    written = generate(out_dir, seed=seed, wards=wards,
-                       n_dossiers=dossiers if dossiers is not None else dossiers_for(wards))
+    if world not in WORLDS:
+        raise _fail(escape(_("--world: unknown world {world!r} (one of: {known})").format(
+            world=world, known=", ".join(WORLDS))))
+    if wards is not None and world != "district":
+        raise _fail(_("--wards: only the district world has wards (add --world district)"))
+    if dossiers is None and world == "district":
+        dossiers = dossiers_for(wards or 14)
+    written = generate(out_dir, world=world, seed=seed, wards=wards, n_dossiers=dossiers)
     for name, path in written.items():
         out.print(f"{name:12} {path}")
 
 
-@app.command("run")
+@app.command("init", help=_(
+    "Write a ready project into FOLDER: notebooks/, params/, data/ with the demo, outputs/ "
+    "(ignored by git) and a README with the commands to run there."))
+def init_command(
+    folder: Annotated[Path, typer.Argument(help=_("The project folder (new or empty)."))],
+    demo: Annotated[bool, typer.Option("--demo/--no-demo", help=_(
+        "Generate the demo data into data/demo."))] = True,
+    force: Annotated[bool, typer.Option("--force", help=_(
+        "Write into a non-empty folder: files of the same name are replaced, others kept."))
+    ] = False,
+) -> None:
+    from briefkit.project import ProjectError, init_project
+
+    try:
+        project = init_project(folder, demo=demo, force=force)
+    except ProjectError as exc:
+        raise _fail(escape(str(exc))) from None
+    out.print(_("Wrote the project {folder} ({count} files); see its README.md.").format(
+        folder=escape(str(project.folder)), count=len(project.files)), soft_wrap=True)
+
+
+@app.command("run", help=_(
+    "Write every unit's briefing (BC-TTHC_<unit>_<period>.ipynb/.html/.pdf), the overview, "
+    "kpis.csv, the annex (PL-TTHC_<period>.xlsx) and manifest.json under OUT/<period>/. "
+    "Exit 0: all done; 1: some units failed (the others are written); 2: unusable input "
+    "(nothing written)."))
 def run_command(
     data: DataOption,
     period: PeriodOption,
     out_dir: OutOption,
     convention: ConventionOption = "calendar",
     targets: TargetsOption = None,
-    units: Annotated[str | None, typer.Option(
-        "--units", help="Only these unit ids, separated by commas (kept as text: 007 stays "
-        "007); default: every unit of units.csv.")] = None,
-    header: Annotated[Path | None, typer.Option(
-        "--header", help="Document settings: Decree-30 header, signature, recipients, file "
-        "names (default: params/header.yaml).")] = None,
-    notebooks: Annotated[Path | None, typer.Option(
-        "--notebooks", help="Folder with unit_briefing.ipynb and overview.ipynb "
-        "(default: notebooks/).")] = None,
-    executor: Annotated[str, typer.Option(
-        "--executor", help="How notebooks run: inprocess (a warm IPython shell in each "
-        "worker, the default), papermill (a fresh Jupyter kernel per notebook), or a plug-in "
-        "from the briefkit.executors entry points.")] = "inprocess",
-    workers: Annotated[int | None, typer.Option(
-        "--workers", min=0, help="Worker processes (default: the machine's cores; 0: "
-        "everything in this process, one after the other).")] = None,
-    scheduler: Annotated[str | None, typer.Option(
-        "--scheduler", help="Run on a Dask cluster: the scheduler's address, e.g. "
-        "tcp://10.0.0.5:8786 (needs briefkit[dask]).")] = None,
-    force: Annotated[bool, typer.Option(
-        "--force", help="Rebuild every output, also those whose inputs did not change.")
-    ] = False,
-    timeout: Annotated[float | None, typer.Option(
-        "--timeout", help="Seconds one briefing may take before it is stopped and marked "
-        "failed (default: no limit).")] = None,
+    units: Annotated[str | None, typer.Option("--units", help=_(
+        "Only these unit ids, separated by commas (kept as text: 007 stays 007); default: "
+        "every unit of units.csv."))] = None,
+    header: Annotated[Path | None, typer.Option("--header", help=_(
+        "Document settings: Decree-30 header, signature, recipients, file names (default: "
+        "params/header.yaml)."))] = None,
+    notebooks: Annotated[Path | None, typer.Option("--notebooks", help=_(
+        "Folder with unit_briefing.ipynb and overview.ipynb (default: notebooks/)."))] = None,
+    executor: Annotated[str, typer.Option("--executor", help=_(
+        "How notebooks run: inprocess (a warm IPython shell in each worker, the default), "
+        "papermill (a fresh Jupyter kernel per notebook), or a plug-in from the "
+        "briefkit.executors entry points."))] = "inprocess",
+    workers: Annotated[int | None, typer.Option("--workers", min=0, help=_(
+        "Worker processes (default: the machine's cores; 0: everything in this process, one "
+        "after the other)."))] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help=_(
+        "Run on a Dask cluster: the scheduler's address, e.g. tcp://10.0.0.5:8786 (needs "
+        "briefkit\\[dask])."))] = None,
+    force: Annotated[bool, typer.Option("--force", help=_(
+        "Rebuild every output, also those whose inputs did not change."))] = False,
+    timeout: Annotated[float | None, typer.Option("--timeout", help=_(
+        "Seconds one briefing may take before it is stopped and marked failed (default: no "
+        "limit)."))] = None,
     index766: WeightsOption = None,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress",
-                                           help="Progress bar on a terminal.")] = True,
-    sign: Annotated[Path | None, typer.Option(
-        "--sign", help="Sign every PDF of the run with this PKCS#12 key (see `briefkit "
-        "sign`).")] = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help=_(
+        "Progress bar on a terminal."))] = True,
+    sign: Annotated[Path | None, typer.Option("--sign", help=_(
+        "Sign every PDF of the run with this PKCS#12 key (see `briefkit sign`)."))] = None,
     tsa: TsaOption = None,
 ) -> None:
-    """Write every unit's briefing (BC-TTHC_<unit>_<period>.ipynb/.html/.pdf), the overview,
-    kpis.csv, the annex (PL-TTHC_<period>.xlsx) and manifest.json under OUT/<period>/.
-    Exit 0: all done; 1: some units failed (the others are written); 2: unusable input
-    (nothing written)."""
     from briefkit.batch import RunRequest, run_batch
 
     unit_ids = None
@@ -233,13 +323,19 @@ def run_command(
     request = RunRequest(data, period, out_dir, convention, targets, unit_ids, header,
                          notebooks, index766, executor, workers, scheduler, force, timeout)
     if tsa is not None and sign is None:
-        raise _fail("--tsa goes with --sign (it timestamps the signatures)")
+        raise _fail(_("--tsa goes with --sign (it timestamps the signatures)"))
     signing_key = None if sign is None else _signing_key(sign)  # before anything is written
+    from briefkit.batch.publish import BusyError
+
     try:
         result = run_batch(request, progress=progress)
+    except BusyError as exc:
+        err.print(summarize(exc.problems), markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BUSY) from None
     except InputError as exc:
         raise _fail(exc.problems) from None
     _print_warnings(result.data_warnings)
+    _print_notes(result.period, result.data_span, targets is not None)
     _print_batch(result)
     if signing_key is not None:
         from briefkit.signing import SigningProblem
@@ -247,39 +343,59 @@ def run_command(
         try:
             _sign_folder(result.folder, signing_key, tsa)
         except SigningProblem as exc:
-            err.print(f"[red]error:[/red] {escape(str(exc))}\nThe run is complete but not "
-                      f"signed; sign it with `briefkit sign {escape(str(result.folder))} --key "
-                      f"{escape(str(sign))}`.", soft_wrap=True)
+            advice = _("The run is complete but not signed; sign it with `briefkit sign "
+                       "{folder} --key {key}`.").format(folder=result.folder, key=sign)
+            err.print(_styled("red", _("error:")) + f" {escape(str(exc))}\n{escape(advice)}",
+                      soft_wrap=True)
             raise typer.Exit(max(result.exit_code, EXIT_FAILED_UNITS)) from None
     raise typer.Exit(result.exit_code)
 
 
 def _print_batch(result: BatchResult) -> None:
     """The end-of-run summary: one row per unit, then the period-wide steps and totals."""
-    grid = Table(title=f"briefkit run — {result.period.label()} ({result.period.spec}, "
-                 f"{result.period.convention}), executor {result.executor}",
+    grid = Table(title=_("briefkit run — {label} ({spec}, {convention}), executor "
+                         "{executor}").format(label=result.period.label(),
+                                              spec=result.period.spec,
+                                              convention=result.period.convention,
+                                              executor=result.executor),
                  title_justify="left")
-    for column, justify in (("Đơn vị", "left"), ("Thư mục", "left"), ("Kết quả", "left"),
-                            ("Giây", "right"), ("Lỗi", "left")):
+    for column, justify in ((_("Unit"), "left"), (_("Folder"), "left"), (_("Result"), "left"),
+                            (_("Seconds"), "right"), (_("Error"), "left")):
         grid.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
     rows: list[tuple[str, str, StepResult]] = [(f"{u.name} ({u.unit_id})", u.slug, u)
                                                for u in result.units]
-    rows += [(step.name, "", step) for step in (result.overview, result.annex)]
+    rows += [(_(STEP_NAMES.get(step.name, step.name)), "", step)
+             for step in (result.overview, result.annex)]
     for label, folder, step in rows:
-        state = "[red]failed[/red]" if not step.ok else \
-            "[dim]reused[/dim]" if step.reused else "[green]ok[/green]"
-        grid.add_row(label, folder, state, "" if step.reused else f"{step.duration:.1f}",
-                     step.error or "")
+        state = _styled("red", _("failed")) if not step.ok else \
+            _styled("dim", _("reused")) if step.reused else _styled("green", _("ok"))
+        grid.add_row(escape(label), escape(folder), state,
+                     "" if step.reused else f"{step.duration:.1f}", escape(step.error or ""))
     out.print(grid)
-    summary = result.summary()
-    mean = summary["mean_unit_s"]
-    out.print(f"{summary['units']} unit(s): {summary['ok']} ok, {summary['failed']} failed; "
-              f"{summary['rebuilt']} step(s) rebuilt, {summary['reused']} reused; "
-              f"{'' if mean is None else f'{mean:.1f} s of worker time per unit, '}"
-              f"{summary['total_s']:.1f} s in total.")
+    out.print(_batch_totals(result.summary()))
     for warning in result.warnings:
-        err.print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True)
-    out.print(f"Wrote {result.folder} (manifest: {result.manifest.name})")
+        _warn(warning)
+    out.print(_("Wrote {folder} (manifest: {manifest})").format(
+        folder=escape(str(result.folder)), manifest=escape(result.manifest.name)),
+        soft_wrap=True)
+
+
+#: The period-wide steps' names (:attr:`StepResult.name`), for translation.
+STEP_NAMES = {"overview": N_("overview"), "annex": N_("annex")}
+
+
+def _batch_totals(summary: dict[str, Any]) -> str:
+    """The run's totals in one sentence: units ok and failed, steps rebuilt and reused, time."""
+    units = ngettext("{n} unit", "{n} units", summary["units"]).format(n=summary["units"])
+    steps = ngettext("{n} step rebuilt", "{n} steps rebuilt", summary["rebuilt"]).format(
+        n=summary["rebuilt"])
+    mean = summary["mean_unit_s"]
+    per_unit = "" if mean is None else \
+        _("{seconds:.1f} s of worker time per unit, ").format(seconds=mean)
+    return _("{units}: {ok} ok, {failed} failed; {steps}, {reused} reused; {per_unit}"
+             "{total:.1f} s in total.").format(
+        units=units, ok=summary["ok"], failed=summary["failed"], steps=steps,
+        reused=summary["reused"], per_unit=per_unit, total=summary["total_s"])
 
 
 # ---------------------------------------------------------------------- signatures
@@ -302,40 +418,41 @@ def _sign_folder(folder: Path, key: SigningKey, tsa: str | None, image: Path | N
                           timestamp_url=tsa, image=image, seal=seal, again=again)
     report = sign_run(folder, key, options=options)
     level = "PAdES B-T" if tsa else "PAdES B-B"
-    out.print(f"Signed {len(report.signed)} PDF(s) as {key.subject!r} at {report.signed_at} "
-              f"({level}); {len(report.kept)} already signed, left as they were"
-              f"{' (--again adds a signature)' if report.kept else ''}.", soft_wrap=True,
-              markup=False)
+    signed = ngettext("Signed {n} PDF as {signer!r} at {time} ({level})",
+                      "Signed {n} PDFs as {signer!r} at {time} ({level})",
+                      len(report.signed)).format(n=len(report.signed), signer=key.subject,
+                                                 time=report.signed_at, level=level)
+    kept = ngettext("{n} already signed, left as it was", "{n} already signed, left as they were",
+                    len(report.kept)).format(n=len(report.kept))
+    hint = _(" (--again adds a signature)") if report.kept else ""
+    out.print(f"{signed}; {kept}{hint}.", soft_wrap=True, markup=False)
     for rel in report.signed:
-        out.print(f"  signed {rel}", soft_wrap=True, markup=False)
-    out.print(f"Updated {report.manifest}", markup=False)
+        out.print("  " + _("signed {file}").format(file=rel), soft_wrap=True, markup=False)
+    out.print(_("Updated {manifest}").format(manifest=report.manifest), markup=False)
 
 
-@app.command("sign")
+@app.command("sign", help=_(
+    "Sign every PDF of a run (PAdES B-B; B-T with --tsa) and update its manifest. Exit 0: "
+    "signed; 2: unusable key, folder or options (nothing written)."))
 def sign_command(
-    folder: Annotated[Path, typer.Argument(help="A run's folder: OUT/<period>.")],
-    key: Annotated[Path, typer.Option(
-        "--key", help="PKCS#12 key and certificate (.p12/.pfx). Its passphrase comes from "
+    folder: Annotated[Path, typer.Argument(help=_("A run's folder: OUT/<period>."))],
+    key: Annotated[Path, typer.Option("--key", help=_(
+        "PKCS#12 key and certificate (.p12/.pfx). Its passphrase comes from "
         "$BRIEFKIT_KEY_PASSPHRASE, else is asked on the terminal; never on the command "
-        "line.")],
+        "line."))],
     tsa: TsaOption = None,
-    image: Annotated[Path | None, typer.Option(
-        "--image", help="PNG of the signer's signature: a visible stamp (image, signer, "
-        "ISO 8601 time) at the bottom right of each PDF's last page (default: invisible).")
-    ] = None,
-    seal: Annotated[Path | None, typer.Option(
-        "--seal", help="PNG of the organisation's seal, over the left third of --image.")
-    ] = None,
-    again: Annotated[bool, typer.Option(
-        "--again", help="Also sign PDFs that already carry a signature (adds one more).")
-    ] = False,
+    image: Annotated[Path | None, typer.Option("--image", help=_(
+        "PNG of the signer's signature: a visible stamp (image, signer, ISO 8601 time) at the "
+        "bottom right of each PDF's last page (default: invisible)."))] = None,
+    seal: Annotated[Path | None, typer.Option("--seal", help=_(
+        "PNG of the organisation's seal, over the left third of --image."))] = None,
+    again: Annotated[bool, typer.Option("--again", help=_(
+        "Also sign PDFs that already carry a signature (adds one more)."))] = False,
 ) -> None:
-    """Sign every PDF of a run (PAdES B-B; B-T with --tsa) and update its manifest. Exit 0:
-    signed; 2: unusable key, folder or options (nothing written)."""
     from briefkit.signing import SigningProblem
 
     if seal is not None and image is None:
-        raise _fail("--seal goes with --image (the seal overlaps the signer's image)")
+        raise _fail(_("--seal goes with --image (the seal overlaps the signer's image)"))
     signing_key = _signing_key(key)
     try:
         _sign_folder(folder, signing_key, tsa, image, seal, again)
@@ -343,18 +460,18 @@ def sign_command(
         raise _fail(escape(str(exc))) from None
 
 
-@app.command("verify")
+@app.command("verify", help=_(
+    "Check every file of a run against its manifest and every PDF signature. Exit 0: all "
+    "good; 1: a file or signature does not match (each is named); 2: unusable folder or "
+    "trust root."))
 def verify_command(
-    folder: Annotated[Path, typer.Argument(help="A run's folder: OUT/<period>.")],
-    trust: Annotated[list[Path] | None, typer.Option(
-        "--trust", help="Trust root certificate (PEM/DER; repeatable): also check each "
-        "signer's certificate chain (default: the chain is not checked).")] = None,
-    inputs: Annotated[bool, typer.Option(
-        "--inputs", help="Also check the input files the manifest lists.")] = False,
+    folder: Annotated[Path, typer.Argument(help=_("A run's folder: OUT/<period>."))],
+    trust: Annotated[list[Path] | None, typer.Option("--trust", help=_(
+        "Trust root certificate (PEM/DER; repeatable): also check each signer's certificate "
+        "chain (default: the chain is not checked)."))] = None,
+    inputs: Annotated[bool, typer.Option("--inputs", help=_(
+        "Also check the input files the manifest lists."))] = False,
 ) -> None:
-    """Check every file of a run against its manifest and every PDF signature. Exit 0: all
-    good; 1: a file or signature does not match (each is named); 2: unusable folder or trust
-    root."""
     from briefkit.signing import VerifyProblem, verify_run
 
     try:
@@ -364,11 +481,17 @@ def verify_command(
     for note in report.notes:
         out.print(note, soft_wrap=True, markup=False)
     for problem in report.problems:
-        err.print(f"[red]FAILED[/red] {escape(problem)}", soft_wrap=True)
-    chain = "" if report.chain_checked else "; certificate chains not checked (no --trust)"
-    verdict = "[green]OK[/green]" if report.ok else f"[red]{len(report.problems)} problem(s)[/red]"
-    out.print(f"{escape(str(folder))}: {report.files} file(s), {report.signatures} "
-              f"signature(s){chain}: {verdict}", soft_wrap=True)
+        err.print(_styled("red", _("FAILED")) + f" {escape(problem)}", soft_wrap=True)
+    files = ngettext("{n} file", "{n} files", report.files).format(n=report.files)
+    signatures = ngettext("{n} signature", "{n} signatures", report.signatures).format(
+        n=report.signatures)
+    chain = "" if report.chain_checked else \
+        _("; certificate chains not checked (no --trust)")
+    problems = ngettext("{n} problem", "{n} problems", len(report.problems)).format(
+        n=len(report.problems))
+    verdict = _styled("green", _("OK")) if report.ok else _styled("red", problems)
+    out.print(f"{escape(str(folder))}: {files}, {signatures}{escape(chain)}: {verdict}",
+              soft_wrap=True)
     raise typer.Exit(0 if report.ok else EXIT_FAILED_UNITS)
 
 

@@ -23,6 +23,10 @@ KIND_LABELS: Mapping[str, str] = MappingProxyType({
     "quan_huyen": "Các quận, huyện",
     "phong_ban": "Các phòng, ban chuyên môn",
     "phuong_xa": "UBND các phường, xã",
+    # a province after the 2025 reform: communes, wards and special zones (level xa)
+    "xa": "UBND các xã",
+    "phuong": "UBND các phường",
+    "dac_khu": "UBND đặc khu",
 })
 
 #: The heading of units whose kind is empty.

@@ -7,6 +7,7 @@ sentence always finds the gap the sentence states.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -60,7 +61,8 @@ def _gap_text(kpi: KpiDef, value: float, target: float) -> str:
     return f"{word} {_amount_text(kpi, gap)}"
 
 
-def _value_text(kpi: KpiDef, row: pd.Series, with_counts: bool) -> str:
+def _value_text(kpi: KpiDef, row: pd.Series, with_counts: bool,
+                points: Mapping[str, float] | None = None) -> str:
     if kpi.kind == "rate":
         text = format_percent(row["value"], PERCENT_DECIMALS)
         if with_counts:
@@ -68,8 +70,9 @@ def _value_text(kpi: KpiDef, row: pd.Series, with_counts: bool) -> str:
                      f" {kpi.noun})")
         return text
     if kpi.kind == "points":
-        points = load_index766_weights()[kpi.id].points
-        return f"{format_value(row['value'], 'points')}/{format_number(points)} điểm"
+        most = points[kpi.id] if points and kpi.id in points else \
+            load_index766_weights()[kpi.id].points
+        return f"{format_value(row['value'], 'points')}/{format_number(most)} điểm"
     return f"{format_number(row['value'])} {kpi.noun}"
 
 
@@ -92,13 +95,15 @@ def _target_clause(kpi: KpiDef, target: float, is_max: bool) -> str:
 
 def kpi_sentence(table: pd.DataFrame, unit_id: str, kpi_id: str, period: Period, *,
                  with_counts: bool = False, with_change: bool = False,
-                 opening: bool = True) -> str:
+                 opening: bool = True, points: Mapping[str, float] | None = None) -> str:
     """One sentence on one KPI of one unit, with its target and gap where it has one.
 
     >>> kpi_sentence(table, "*", "online_rate", parse_period("2022Q1"))  # doctest: +SKIP
     'Trong quý I/2022, tỷ lệ hồ sơ được xử lý trực tuyến trên tổng số hồ sơ được giải quyết
     đạt 80,18%, chưa đạt chỉ tiêu năm 2022 là 84,47% (thấp hơn 4,29 điểm phần trăm).'
 
+    ``points``: the Decision-766 points of each points KPI the figures were computed with
+    (the "/20 điểm"; default: the packaged weights).
     ``opening=False`` leaves out "Trong quý I/2022, ": the sentence then opens with the KPI
     ("Tỷ lệ hồ sơ … đạt …"), for the findings after the first, so that consecutive sentences
     do not all open with the same words.
@@ -112,7 +117,7 @@ def kpi_sentence(table: pd.DataFrame, unit_id: str, kpi_id: str, period: Period,
             return f"{opening_text}: chưa có số liệu."
         return f"{opening_text}: không phát sinh {kpi.noun} để tính."
     verb = "đạt" if kpi.kind != "count" else "là"
-    sentence = f"{opening_text} {verb} {_value_text(kpi, row, with_counts)}"
+    sentence = f"{opening_text} {verb} {_value_text(kpi, row, with_counts, points)}"
     target = row.get("target")
     status = row.get("status")
     if status in (STATUS_MET, STATUS_NOT_MET) and pd.notna(target):
@@ -141,6 +146,39 @@ def _change_text(kpi: KpiDef, row: pd.Series, period: Period) -> str:
         return f", bằng cùng kỳ {last}"
     word = "tăng" if gap > 0 else "giảm"
     return f", {word} {_amount_text(kpi, gap)} so với cùng kỳ {last}"
+
+
+def _short_date(iso: str) -> str:
+    """ "01/7/2025": the day on two digits, the month as Decree 30 writes it (01, 02, 3 … 12)."""
+    day = pd.Timestamp(iso)
+    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
+    return f"{day.day:02d}/{month}/{day.year}"
+
+
+def _joined(names: list[str]) -> str:
+    """ "A, B và C"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} và {names[-1]}"
+
+
+def predecessors_sentence(formers: list[dict[str, str]], period: Period) -> str | None:
+    """The sentence saying that the same period last year adds up former units' figures
+    (``formers``: a unit's entry of the bundle's ``unit_changes``: ``name``, ``until``), or
+    None when none of them existed then.
+
+    "Số liệu cùng kỳ năm trước là số liệu cộng gộp của các đơn vị cũ: UBND Phường 1, UBND
+    Phường 2 và UBND Phường 3 (hợp nhất từ ngày 01/7/2025)."
+    """
+    start = period.shift_years(-1).start
+    named = [f for f in formers if start < pd.Timestamp(f["until"])]
+    if not named:
+        return None
+    since = _short_date(max(f["until"] for f in named))
+    names = _joined([f["name"] for f in named])
+    if len(named) == 1:
+        return (f"Số liệu cùng kỳ năm trước bao gồm số liệu của đơn vị cũ: {names} "
+                f"(hợp nhất từ ngày {since}).")
+    return (f"Số liệu cùng kỳ năm trước là số liệu cộng gộp của các đơn vị cũ: {names} "
+            f"(hợp nhất từ ngày {since}).")
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
+
+from briefkit.i18n import N_, _
 
 Convention = Literal["calendar", "nd09"]
 Kind = Literal["month", "quarter", "half", "year", "range"]
@@ -40,9 +43,10 @@ MAX_RANGE_MONTHS = 24
 _MIN_YEAR, _MAX_YEAR = 1900, 2199
 _ROMAN = ("I", "II", "III", "IV")
 _KIND_MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
-_ACCEPTED = (
-    "accepted forms: 2022Q1 (quarter), 2022-05 (month), 2022H1 (half-year), "
-    "2022 (year), 2022-01..2022-07 (range of months)"
+_ACCEPTED = N_(
+    "accepted forms: 2022Q1 or \"quý I/2022\" (quarter), 2022-05 or \"tháng 5/2022\" (month), "
+    "2022H1 or \"6 tháng đầu năm 2022\" (half-year), 2022 or \"năm 2022\" (year), "
+    "2022-01..2022-07 or \"7 tháng đầu năm 2022\" (range of months)"
 )
 
 _SEP = r"[-_/.]?"
@@ -51,6 +55,20 @@ _RE_QH_YEAR_FIRST = re.compile(rf"^(\d{{4}}){_SEP}([QH])(\d{{1,2}})$")
 _RE_QH_YEAR_LAST = re.compile(rf"^([QH])(\d{{1,2}}){_SEP}(\d{{4}})$")
 _RE_MONTH_YEAR_FIRST = re.compile(r"^(\d{4})[-_/.](\d{1,2})$")
 _RE_MONTH_YEAR_LAST = re.compile(r"^(\d{1,2})[-_/.](\d{4})$")
+
+# Periods as officials write them (and as :meth:`Period.label` writes them), matched on the
+# text folded by :func:`_fold`: lower case, no diacritics, single spaces ("Quý IV/2023" ->
+# "quy iv/2023", "6 tháng đầu năm 2023" -> "6 thang dau nam 2023").
+_VI_YEAR_SEP = r"\s*(?:[-/.]|\s|\bnam\b)\s*"
+_RE_VI_QUARTER = re.compile(rf"^quy\s*([ivx]+|\d{{1,2}}){_VI_YEAR_SEP}(\d{{4}})$")
+_RE_VI_MONTH = re.compile(rf"^thang\s*(\d{{1,2}}){_VI_YEAR_SEP}(\d{{4}})$")
+_RE_VI_FIRST_MONTHS = re.compile(r"^(\d{1,2})\s*thang\s*(dau|cuoi)\s*nam\s*(\d{4})$")
+_RE_VI_YEAR = re.compile(r"^nam\s*(\d{4})$")
+_RE_VI_RANGE_IN_YEAR = re.compile(
+    r"^tu\s*thang\s*(\d{1,2})\s*den\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})$")
+_RE_VI_RANGE = re.compile(
+    r"^tu\s*thang\s*(\d{1,2})\s*/\s*(\d{4})\s*den\s*thang\s*(\d{1,2})\s*/\s*(\d{4})$")
+_ROMAN_NUMBERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 
 
 # --------------------------------------------------------------------------- month arithmetic
@@ -79,14 +97,50 @@ def _bounds(first: int, last: int, convention: str) -> tuple[pd.Timestamp, pd.Ti
 
 def _check_year(year: int, spec: str) -> None:
     if not _MIN_YEAR <= year <= _MAX_YEAR:
-        raise ValueError(
-            f"Period {spec!r}: year {year} is outside {_MIN_YEAR}–{_MAX_YEAR}; is it a typo?"
-        )
+        raise ValueError(_(
+            "Period {spec!r}: year {year} is outside {low}–{high}; is it a typo?"
+        ).format(spec=spec, year=year, low=_MIN_YEAR, high=_MAX_YEAR))
 
 
 def _check_month(month: int, spec: str) -> None:
     if not 1 <= month <= 12:
-        raise ValueError(f"Period {spec!r}: month must be 1–12, got {month}")
+        raise ValueError(_("Period {spec!r}: month must be 1–12, got {month}").format(
+            spec=spec, month=month))
+
+
+def _quarter(year: int, number: int, spec: str, written: str = "") -> tuple[Kind, int, int]:
+    """Quarter ``number`` of ``year``; ``written``: how the quarter was written, for errors."""
+    _check_year(year, spec)
+    if not 1 <= number <= 4:
+        raise ValueError(_("Period {spec!r}: quarter must be Q1–Q4, got {written}").format(
+            spec=spec, written=written or f"Q{number}"))
+    return "quarter", _idx(year, 3 * number - 2), _idx(year, 3 * number)
+
+
+def _half(year: int, number: int, spec: str) -> tuple[Kind, int, int]:
+    _check_year(year, spec)
+    if not 1 <= number <= 2:
+        raise ValueError(_("Period {spec!r}: half-year must be H1 or H2, got H{number}").format(
+            spec=spec, number=number))
+    return "half", _idx(year, 6 * number - 5), _idx(year, 6 * number)
+
+
+def _range(first: int, last: int, spec: str) -> tuple[Kind, int, int]:
+    if last < first:
+        raise ValueError(_("Period {spec!r}: the range is reversed (it ends before it "
+                           "starts)").format(spec=spec))
+    length = last - first + 1
+    if length > MAX_RANGE_MONTHS:
+        raise ValueError(_("Period {spec!r}: a range spans at most {most} months, this one "
+                           "spans {length}").format(spec=spec, most=MAX_RANGE_MONTHS,
+                                                    length=length))
+    return "range", first, last
+
+
+def _month_of(year: int, month: int, spec: str) -> int:
+    _check_year(year, spec)
+    _check_month(month, spec)
+    return _idx(year, month)
 
 
 def _canonical(kind: str, first: int, last: int) -> str:
@@ -112,38 +166,76 @@ def _parse_month(text: str, spec: str) -> int:
     else:
         m = _RE_MONTH_YEAR_LAST.match(text)
         if not m:
-            raise ValueError(
-                f"Period {spec!r}: {text!r} is not a month; a range is written with months, "
-                f"e.g. 2022-01..2022-07"
-            )
+            raise ValueError(_(
+                "Period {spec!r}: {text!r} is not a month; a range is written with months, "
+                "e.g. 2022-01..2022-07").format(spec=spec, text=text))
         month, year = int(m.group(1)), int(m.group(2))
-    _check_year(year, spec)
-    _check_month(month, spec)
-    return _idx(year, month)
+    return _month_of(year, month, spec)
+
+
+def _fold(text: str) -> str:
+    """Lower case, without diacritics (NFC or NFD input alike; đ -> d), single spaces."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "d"))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.lower().split())
+
+
+def _parse_vietnamese(spec: str) -> tuple[Kind, int, int] | None:
+    """(kind, first, last) of a period written in Vietnamese ("quý IV/2023", "tháng 5/2023",
+    "6 tháng đầu năm 2023", "7 tháng đầu năm 2023", "năm 2023", "từ tháng 3 đến tháng 7 năm
+    2023", "từ tháng 11/2022 đến tháng 2/2023"), None when it is not written so."""
+    text = _fold(spec)
+    m = _RE_VI_QUARTER.match(text)
+    if m:
+        written = m.group(1)
+        number = int(written) if written.isdigit() else _ROMAN_NUMBERS.get(written, 0)
+        return _quarter(int(m.group(2)), number, spec, written.upper())
+    m = _RE_VI_MONTH.match(text)
+    if m:
+        idx = _month_of(int(m.group(2)), int(m.group(1)), spec)
+        return "month", idx, idx
+    m = _RE_VI_YEAR.match(text)
+    if m:
+        year = int(m.group(1))
+        _check_year(year, spec)
+        return "year", _idx(year, 1), _idx(year, 12)
+    m = _RE_VI_FIRST_MONTHS.match(text)
+    if m:
+        months, year, first_part = int(m.group(1)), int(m.group(3)), m.group(2) == "dau"
+        if months == 6:
+            return _half(year, 1 if first_part else 2, spec)
+        if not 1 <= months <= 12:
+            raise ValueError(_("Period {spec!r}: a year has 12 months, not {months}").format(
+                spec=spec, months=months))
+        if first_part:
+            return _range(_month_of(year, 1, spec), _idx(year, months), spec)
+        return _range(_month_of(year, 13 - months, spec), _idx(year, 12), spec)
+    m = _RE_VI_RANGE_IN_YEAR.match(text)
+    if m:
+        year = int(m.group(3))
+        return _range(_month_of(year, int(m.group(1)), spec),
+                      _month_of(year, int(m.group(2)), spec), spec)
+    m = _RE_VI_RANGE.match(text)
+    if m:
+        return _range(_month_of(int(m.group(2)), int(m.group(1)), spec),
+                      _month_of(int(m.group(4)), int(m.group(3)), spec), spec)
+    return None
 
 
 def _parse_spec(spec: str) -> tuple[Kind, int, int]:
     """(kind, first month index, last month index) of a spec, leniently, or ValueError."""
     text = re.sub(r"\s+", "", spec).upper()
     if not text:
-        raise ValueError(f"Empty period; {_ACCEPTED}")
+        raise ValueError(_("Empty period; {accepted}").format(accepted=_(_ACCEPTED)))
 
     if ".." in text:
         parts = text.split("..")
         if len(parts) != 2 or not all(parts):
-            raise ValueError(
-                f"Period {spec!r}: a range has exactly two months, e.g. 2022-01..2022-07"
-            )
+            raise ValueError(_(
+                "Period {spec!r}: a range has exactly two months, e.g. 2022-01..2022-07"
+            ).format(spec=spec))
         first, last = (_parse_month(p, spec) for p in parts)
-        if last < first:
-            raise ValueError(f"Period {spec!r}: the range is reversed (it ends before it starts)")
-        length = last - first + 1
-        if length > MAX_RANGE_MONTHS:
-            raise ValueError(
-                f"Period {spec!r}: a range spans at most {MAX_RANGE_MONTHS} months, "
-                f"this one spans {length}"
-            )
-        return "range", first, last
+        return _range(first, last, spec)
 
     m = _RE_YEAR.match(text)
     if m:
@@ -159,20 +251,17 @@ def _parse_spec(spec: str) -> tuple[Kind, int, int]:
         if m:
             letter, number, year = m.group(1), int(m.group(2)), int(m.group(3))
     if m:
-        _check_year(year, spec)
-        if letter == "Q":
-            if not 1 <= number <= 4:
-                raise ValueError(f"Period {spec!r}: quarter must be Q1–Q4, got Q{number}")
-            return "quarter", _idx(year, 3 * number - 2), _idx(year, 3 * number)
-        if not 1 <= number <= 2:
-            raise ValueError(f"Period {spec!r}: half-year must be H1 or H2, got H{number}")
-        return "half", _idx(year, 6 * number - 5), _idx(year, 6 * number)
+        return _quarter(year, number, spec) if letter == "Q" else _half(year, number, spec)
 
     if _RE_MONTH_YEAR_FIRST.match(text) or _RE_MONTH_YEAR_LAST.match(text):
         idx = _parse_month(text, spec)
         return "month", idx, idx
 
-    raise ValueError(f"Unrecognised period {spec!r}; {_ACCEPTED}")
+    vietnamese = _parse_vietnamese(spec)
+    if vietnamese is not None:
+        return vietnamese
+    raise ValueError(_("Unrecognised period {spec!r}; {accepted}").format(
+        spec=spec, accepted=_(_ACCEPTED)))
 
 
 def _check_convention(convention: Any) -> Convention:
@@ -181,9 +270,8 @@ def _check_convention(convention: Any) -> Convention:
         name = re.sub(r"[\s_\-.]", "", convention).lower()
         if name in CONVENTIONS:
             return name  # type: ignore[return-value]
-    raise ValueError(
-        f"Unknown period convention {convention!r}; use one of {', '.join(get_args(Convention))}"
-    )
+    raise ValueError(_("Unknown period convention {convention!r}; use one of {names}").format(
+        convention=convention, names=", ".join(get_args(Convention))))
 
 
 def _to_timestamp(value: Any) -> pd.Timestamp:
@@ -348,15 +436,21 @@ def _make(kind: Kind, first: int, last: int, convention: Convention) -> Period:
 
 def parse_period(spec: str | int, convention: Convention = "calendar") -> Period:
     """Parse a period spec such as ``2022Q1``, ``2022-05``, ``2022H1``, ``2022``,
-    ``2022-01..2022-07``.
+    ``2022-01..2022-07``, or as officials write it: "quý I/2022" (also "Quý 1/2022", "quý 1
+    năm 2022"), "tháng 5/2022", "6 tháng đầu năm 2022" / "6 tháng cuối năm 2022" (the
+    halves), "7 tháng đầu năm 2022" (a range), "năm 2022", "từ tháng 3 đến tháng 7 năm 2022",
+    "từ tháng 11/2021 đến tháng 2/2022" — every :meth:`Period.label` reads back.
 
     Lenient on case, spaces and separators ("2022q1", "2022 Q1", "2022-Q1", "Q1/2022",
-    "2022-5", "05/2022") because specs come from command lines and YAML written by hand;
-    the result carries the canonical spec. An ``int`` year is accepted because YAML turns
+    "2022-5", "05/2022"), and on diacritics in the Vietnamese forms (composed or decomposed
+    Unicode, or none: "quy IV/2022"), because specs come from command lines and YAML written by
+    hand; the result carries the canonical spec. Error messages are in the current language
+    (:mod:`briefkit.i18n`). An ``int`` year is accepted because YAML turns
     ``2022`` into one. Raises ValueError naming what is wrong (month 13, Q5, a reversed range…).
     """
     if isinstance(spec, bool) or not isinstance(spec, (str, int, np.integer)):
-        raise ValueError(f"A period spec is text such as '2022Q1', got {spec!r}")
+        raise ValueError(_("A period spec is text such as '2022Q1', got {spec!r}").format(
+            spec=spec))
     conv = _check_convention(convention)
     kind, first, last = _parse_spec(str(spec))
     return _make(kind, first, last, conv)

@@ -6,7 +6,8 @@ The pipeline is nbconvert's own model, so every stage can be swapped by configur
   :class:`BriefingPDFExporter` (``--to briefing_pdf``), registered as ``nbconvert.exporters``
   entry points, so JupyterLab's "Save and Export Notebook As" lists them too.
 * **Preprocessors** — declared in the template's ``conf.json`` (cells tagged ``remove``
-  dropped, stdout/stderr logs dropped, the document title found), each configurable or
+  dropped, stdout/stderr logs dropped, the notebook-only style of each block stripped
+  (:class:`StripNotebookStylePreprocessor`), the document title found), each configurable or
   replaceable with ``--TagRemovePreprocessor.…`` / ``--DropStreamsPreprocessor.enabled=False``.
 * **Template** — ``resources/templates/briefing``: a lean Jinja template and one print
   stylesheet for the layout of official documents (Decree 30/2020/NĐ-CP, annex I).
@@ -80,13 +81,14 @@ from nbformat import NotebookNode
 from traitlets import Set, Unicode, default
 from traitlets.config import Config
 
-from briefkit import __version__
+from briefkit import __version__, blocks, packaged
 from briefkit.clock import LOCAL_TZ, SOURCE_DATE_EPOCH, document_timestamp
 from briefkit.document import DOCUMENT_INFO_MIMETYPE
 from briefkit.iorw import atomic_write_bytes, atomic_write_text
 
-#: Folder holding the ``briefing`` nbconvert template (shipped as package data).
-TEMPLATES_DIR = Path(__file__).resolve().parent / "resources" / "templates"
+#: Folder holding the ``briefing`` nbconvert template (package data, found with
+#: importlib.resources: :func:`briefkit.packaged.templates_dir`).
+TEMPLATES_DIR = packaged.templates_dir()
 TEMPLATE_NAME = "briefing"
 #: The only URL schemes the PDF renderer may read: embedded data and local files.
 OFFLINE_PROTOCOLS = frozenset({"data", "file"})
@@ -131,6 +133,32 @@ class DropStreamsPreprocessor(Preprocessor):
             cell.outputs = [o for o in cell.outputs
                             if not (o.get("output_type") == "stream"
                                     and o.get("name") in self.stream_names)]
+        return cell, resources
+
+
+class StripNotebookStylePreprocessor(Preprocessor):
+    """Replace each block a notebook displayed with its scoped style
+    (:func:`briefkit.blocks.show`: ``<div class="bk-doc"><style>…</style>FRAGMENT</div>``)
+    by its bare fragment.
+
+    In the document the template's stylesheet, inlined once in the ``<head>``, lays the blocks
+    out; the per-block copies are for JupyterLab only. Without them the HTML and PDF are
+    byte-identical to those of ``display(HTML(fragment))`` outputs, and the PDF does not carry
+    the stylesheet once per block. Any other HTML output is left as it is.
+    """
+
+    def preprocess_cell(self, cell: NotebookNode, resources: dict[str, Any],
+                        index: int) -> tuple[NotebookNode, dict[str, Any]]:
+        if cell.get("cell_type") != "code":
+            return cell, resources
+        for output in cell.get("outputs", []):
+            data = output.get("data") or {}
+            html = data.get("text/html")
+            if html is None:
+                continue
+            fragment = blocks.unwrap("".join(html) if isinstance(html, list) else str(html))
+            if fragment is not None:
+                data["text/html"] = fragment
         return cell, resources
 
 
@@ -300,6 +328,28 @@ def _name_export(resources: dict[str, Any]) -> None:
         resources["unique_key"] = stem
 
 
+def _name_download(resources: dict[str, Any]) -> None:
+    """JupyterLab's *Save and Export Notebook As* downloads from jupyter_server's
+    ``/nbconvert/<format>/<path>?download=true``, which names the file
+    ``<notebook stem> + resources["output_extension"]`` and nothing else (it passes neither
+    ``unique_key`` nor an output name). So, for that caller only, the extension is prefixed
+    with the document's file name from the settings: ``unit_briefing.ipynb`` exported to a
+    briefing PDF downloads as ``unit_briefing_BC-TTHC_TP_2023Q4.pdf``, carrying the unit and
+    the period; a notebook saved under the document's name downloads as
+    ``BC-TTHC_TP_2023Q4.pdf``.
+
+    jupyter_server is recognised by its resources: ``config_dir`` without ``unique_key``
+    (``jupyter nbconvert`` gives both and names its output by :func:`_name_export`; the
+    batch and :func:`render_documents` give neither and write to paths of their own)."""
+    stem = (resources.get("briefing") or {}).get("file_stem")
+    name = (resources.get("metadata") or {}).get("name")
+    extension = resources.get("output_extension")
+    if ("config_dir" not in resources or "unique_key" in resources or not stem or not name
+            or stem == name or not extension):
+        return
+    resources["output_extension"] = f"_{stem}{extension}"
+
+
 class BriefingHTMLExporter(HTMLExporter):
     """A briefing as one standalone HTML file: the official layout, no code, no prompts, no
     logs, nothing fetched from the network, every image embedded."""
@@ -372,6 +422,7 @@ class BriefingHTMLExporter(HTMLExporter):
             "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
         text, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
         _name_export(resources)
+        _name_download(resources)
         return text, resources
 
 
@@ -403,6 +454,7 @@ class BriefingPDFExporter(BriefingHTMLExporter):
             base = str(Path(path).resolve()) + "/" if path else None
         pdf = html_to_pdf(text, base_url=base)
         resources["output_extension"] = ".pdf"
+        _name_download(resources)
         return pdf, resources
 
 
@@ -721,6 +773,7 @@ __all__ = [
     "BriefingMetadataPreprocessor",
     "BriefingPDFExporter",
     "DropStreamsPreprocessor",
+    "StripNotebookStylePreprocessor",
     "first_heading",
     "font_epoch",
     "html_to_pdf",

@@ -1,4 +1,4 @@
-"""HTML building blocks of a briefing, displayed by the notebooks with ``IPython.display.HTML``.
+"""HTML building blocks of a briefing, displayed by the notebooks with :func:`show`.
 
 Each function returns a fragment that the ``briefing`` template's stylesheet lays out as an
 official document (Decree 30/2020/NĐ-CP): the two-column header, the title block, KPI and
@@ -14,6 +14,10 @@ Rules every block follows, so a briefing cannot print a figure in two ways:
   briefing is often printed in black and white;
 * the fragments carry classes (``bk-…``) and no inline styles: the look lives in one
   stylesheet, the template's ``briefing.css``.
+
+:func:`show` (:mod:`briefkit.blocks`) displays fragments in a notebook as one block carrying
+that stylesheet scoped to the block, so JupyterLab shows them as the PDF does; the exporters
+strip that copy again.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from briefkit import __version__, bieu06, wording
+from briefkit.blocks import block, show
 from briefkit.clock import LOCAL_TZ, local_now
 from briefkit.document import closing_html, document_info, reference_line_html
 from briefkit.formatting import (
@@ -609,6 +614,7 @@ __all__ = [
     "NATIONAL_TITLE",
     "STATUS_WORDS",
     "bieu06_html",
+    "block",
     "closing_html",
     "document_info",
     "document_number",
@@ -619,6 +625,7 @@ __all__ = [
     "provenance_html",
     "recommendations_html",
     "reference_line_html",
+    "show",
     "signed_difference",
     "status_html",
     "title_html",

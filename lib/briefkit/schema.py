@@ -236,7 +236,27 @@ DOCUMENTS = Table(
     references=(Reference("unit_id", "units", "unit_id", "unknown_unit"),),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (UNITS, PROCEDURES, DOSSIERS, AGGREGATES, DOCUMENTS)}
+UNIT_CHANGES = Table(
+    name="unit_changes",
+    required=False,
+    description="Which former unit became part of which unit, and from when (mergers such as "
+                "the 1/7/2025 reform).",
+    columns=(
+        Column("from_unit_id", "id", ("Mã đơn vị cũ",), filled=True,
+               description="a former unit"),
+        Column("to_unit_id", "id", ("Mã đơn vị mới",), filled=True,
+               description="the unit it became part of"),
+        Column("effective_date", "date", ("Ngày hiệu lực",), filled=True, future_days=366,
+               description="the first day of the new unit"),
+    ),
+    # a unit ends once: merged into two units would count its dossiers twice
+    unique=("from_unit_id",),
+    references=(Reference("from_unit_id", "units", "unit_id", "unknown_unit"),
+                Reference("to_unit_id", "units", "unit_id", "unknown_unit")),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (UNITS, PROCEDURES, DOSSIERS, AGGREGATES, DOCUMENTS,
+                                                UNIT_CHANGES)}
 
 #: File formats a table may come in, by suffix.
 FORMATS: tuple[str, ...] = (".csv", ".xlsx", ".parquet")

@@ -38,6 +38,7 @@ briefing.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import sys
 import tempfile
@@ -55,7 +56,7 @@ from briefkit.batch.plan import (
     prepare,
 )
 from briefkit.batch.prepared import Prepared, save_cached
-from briefkit.batch.publish import Previous, Publisher, exclusive, sweep
+from briefkit.batch.publish import Previous, Publisher, begin, exclusive, sweep, switch
 from briefkit.batch.request import (
     KPIS_NAME,
     OVERVIEW_NOTEBOOK,
@@ -69,6 +70,8 @@ from briefkit.batch.request import (
 from briefkit.batch.slugs import unit_slug, unit_slugs
 from briefkit.batch.steps import Step, finish, lost_result, plan_steps, reused_result
 from briefkit.clock import local_now
+from briefkit.failpoints import reach
+from briefkit.i18n import _
 from briefkit.iorw import atomic_write_text
 from briefkit.manifest import MANIFEST_NAME, data_fingerprint, provenance, write_manifest
 from briefkit.pipeline import kpis_csv_text
@@ -109,7 +112,7 @@ def make_pool(request: RunRequest, context: WorkerContext) -> Pool:
 def _progress_bar(total: int, label: str, enabled: bool) -> Any:
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=f"briefkit {label}", unit="bước", file=sys.stderr,
+    return tqdm(total=total, desc=f"briefkit {label}", unit=_("step"), file=sys.stderr,
                 disable=not (enabled and sys.stderr.isatty()), dynamic_ncols=True)
 
 
@@ -157,8 +160,19 @@ def run_batch(request: RunRequest, *, executor: Any = None, renderer: Renderer |
         mark = time.perf_counter()
         prepared = prepare(plan)  # before the folder exists: bad data writes nothing
         timings["prepare"] = time.perf_counter() - mark
-        with exclusive(plan.folder):
-            return _execute(plan, prepared, pool, started, clock, progress, timings)
+        reach("prepared")
+        with exclusive(plan.final_folder):
+            sweep(plan.final_folder)
+            building = begin(plan.final_folder)
+            try:
+                reach("begun")
+                result = _execute(dataclasses.replace(plan, building=building), prepared,
+                                  pool, started, clock, progress, timings)
+                switch(building, plan.final_folder)
+            except BaseException:
+                shutil.rmtree(building, ignore_errors=True)
+                raise
+            return _rebased(result, building, plan.final_folder)
     finally:
         if own:
             pool.close()
@@ -167,7 +181,6 @@ def run_batch(request: RunRequest, *, executor: Any = None, renderer: Renderer |
 def _execute(plan: Plan, prepared: Prepared, pool: Pool, started: Any, clock: float,
              progress: bool, timings: dict[str, float]) -> BatchResult:
     folder = plan.folder
-    sweep(folder)
     previous = Previous.read(folder)
     publisher = Publisher(folder)
     (folder / MANIFEST_NAME).unlink(missing_ok=True)  # from now on the folder is "in progress"
@@ -208,8 +221,10 @@ def _execute(plan: Plan, prepared: Prepared, pool: Pool, started: Any, clock: fl
                 continue  # not ours, or reported twice: the first report stands
             done = finish(owner, result, staging, publisher, previous, occupied, warnings)
             results[owner.id] = done
+            reach("step-published")
             label = owner.unit_id if owner.kind == "unit" else owner.kind
-            bar.set_postfix_str(f"{label}: {'ok' if done.ok else 'LỖI'}", refresh=False)
+            state = _("ok") if done.ok else _("FAILED")
+            bar.set_postfix_str(f"{label}: {state}", refresh=False)
             bar.update(1)
     finally:
         bar.close()
@@ -223,6 +238,17 @@ def _execute(plan: Plan, prepared: Prepared, pool: Pool, started: Any, clock: fl
                         "come from the same data; run again")
     return _write_manifest(plan, prepared, steps, results, kpis, started, clock, warnings,
                            timings, pool)
+
+
+def _rebased(result: BatchResult, built: Path, final: Path) -> BatchResult:
+    """The result with its paths in the final folder instead of the one it was built in."""
+    def move(path: Path) -> Path:
+        return final / path.relative_to(built) if path.is_relative_to(built) else path
+
+    for step in (*result.units, result.overview, result.annex):
+        step.files = [move(p) for p in step.files]
+    return dataclasses.replace(result, folder=final, kpis=move(result.kpis),
+                               manifest=move(result.manifest))
 
 
 def _relative(files: list[Path], folder: Path) -> list[str]:
@@ -261,6 +287,7 @@ def _write_manifest(plan: Plan, prepared: Prepared, steps: list[Step],
     finished = local_now()
     from briefkit.kpis import DEFAULT_INDEX766_FILE
 
+    reach("manifest")
     manifest = write_manifest(
         folder / MANIFEST_NAME, period=plan.period, outputs=outputs,
         data_files=prepared.files,
@@ -274,4 +301,4 @@ def _write_manifest(plan: Plan, prepared: Prepared, steps: list[Step],
     units_typed = [u for u in units if isinstance(u, UnitResult)]
     return BatchResult(plan.period, folder, kpis, manifest, units_typed, overview, annex,
                        plan.executor_name, started, finished, time.perf_counter() - clock,
-                       warnings, list(prepared.warnings), timings)
+                       warnings, list(prepared.warnings), timings, prepared.span)

@@ -16,13 +16,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from briefkit import packaged
 from briefkit.batch.prepared import HISTORY_PERIODS, Prepared, cache_key, load_cached
 from briefkit.batch.request import OVERVIEW_NOTEBOOK, UNIT_NOTEBOOK, RunRequest
 from briefkit.batch.slugs import unit_slugs
 from briefkit.clock import document_date, document_timestamp, run_time
 from briefkit.data import Dataset, find_files, load_dataset
 from briefkit.engines import available_executors
-from briefkit.kpis import container_units
+from briefkit.kpis import UnitChanges, container_units
 from briefkit.manifest import data_fingerprint
 from briefkit.periods import Period, parse_period
 from briefkit.problems import InputError, Problem
@@ -30,10 +31,6 @@ from briefkit.workers import WorkerContext
 
 __all__ = ["AnnexWriter", "Plan", "Renderer", "default_header_file", "default_notebooks_dir",
            "make_plan", "prepare"]
-
-#: The repository this module sits in (an editable install): where the default notebooks and
-#: params/header.yaml live when the current folder has none.
-SOURCE_ROOT = Path(__file__).resolve().parents[3]
 
 #: ``renderer(executed_notebook, html_path, pdf_path)`` writes both files (default:
 #: :func:`briefkit.render.render_notebook`). It runs in the workers: it must be picklable
@@ -47,19 +44,19 @@ AnnexWriter = Callable[..., object]
 
 
 def default_notebooks_dir() -> Path:
-    """``./notebooks`` when it has the unit notebook, else the source tree's ``notebooks/``
-    (so ``briefkit run`` works from any folder of a checkout); a project can bring its own
-    notebooks by running from its folder or passing ``--notebooks``."""
-    for candidate in (Path.cwd() / "notebooks", SOURCE_ROOT / "notebooks"):
+    """``./notebooks`` when it has the unit notebook (a project folder, e.g. one ``briefkit
+    init`` wrote, or a checkout), else the notebooks briefkit ships (:mod:`briefkit.packaged`:
+    the package's copy, or the checkout's in an editable install), so ``briefkit run`` works
+    from any folder; ``--notebooks`` names any other folder."""
+    for candidate in (Path.cwd() / "notebooks", packaged.notebooks_dir()):
         if (candidate / UNIT_NOTEBOOK).is_file():
             return candidate
     return Path.cwd() / "notebooks"
 
 
 def default_header_file() -> Path | None:
-    """``./params/header.yaml``, else the source tree's; None when neither exists."""
-    for candidate in (Path.cwd() / "params" / "header.yaml",
-                      SOURCE_ROOT / "params" / "header.yaml"):
+    """``./params/header.yaml``, else the one briefkit ships; None when neither exists."""
+    for candidate in (Path.cwd() / "params" / "header.yaml", packaged.params_path("header.yaml")):
         if candidate.is_file():
             return candidate
     return None
@@ -93,10 +90,19 @@ class Plan:
     created: datetime
     cache_key: str
     settings: dict[str, Any] = field(default_factory=dict)
+    #: Where the run builds the folder's next state (:func:`briefkit.batch.publish.begin`);
+    #: None before it starts.
+    building: Path | None = None
+
+    @property
+    def final_folder(self) -> Path:
+        """``OUT/<period>``: what users see."""
+        return self.out_dir / self.period.slug
 
     @property
     def folder(self) -> Path:
-        return self.out_dir / self.period.slug
+        """Where the run writes: the folder being built, else the final one."""
+        return self.building if self.building is not None else self.final_folder
 
     def file_stem(self, kind: str, unit_id: str | None = None) -> str:
         """The output name (without extension) of a ``unit`` briefing, the ``overview`` or
@@ -132,17 +138,23 @@ def prepare(plan: Plan) -> Prepared:
                               generated_at=plan.created, parameters=plan.base_parameters())
     except ValueError as exc:
         raise InputError([Problem(str(plan.data_dir), str(exc))]) from exc
-    every, grouping = _units_of(dataset)
-    return Prepared(every, grouping, dict(dataset.files), list(dataset.warnings), bundle)
+    from briefkit.coverage import data_span
+
+    every, grouping = _units_of(dataset, plan.period)
+    return Prepared(every, grouping, dict(dataset.files), list(dataset.warnings), bundle,
+                    span=data_span(dataset))
 
 
-def _units_of(dataset: Dataset) -> tuple[list[tuple[str, str]], set[str]]:
-    """Every unit of units.csv as (id, name), in order, and the units that only group
-    others (they resolve nothing: their briefing would be empty)."""
+def _units_of(dataset: Dataset, period: Period | None
+              ) -> tuple[list[tuple[str, str]], set[str]]:
+    """Every unit of units.csv as (id, name), in order, and the units that get no briefing:
+    those that only group others (they resolve nothing: their briefing would be empty) and
+    the former units that ended before the period (unit_changes: they have no figures)."""
     table = dataset.units
     ids = [str(u) for u in table["unit_id"]]
+    former = set(UnitChanges.of(dataset).former(period)) if period is not None else set()
     return list(zip(ids, (str(n) for n in table["name"]), strict=True)), \
-        container_units(dataset)
+        container_units(dataset) | former
 
 
 def _text(path: Path | None) -> str | None:
@@ -290,7 +302,7 @@ def make_plan(request: RunRequest, executor: Any = None, renderer: Renderer | No
     slugs: dict[str, str] = {}
     if cached is not None or dataset is not None:
         every, grouping_only = (cached.units, cached.grouping_only) if cached is not None \
-            else _units_of(dataset)  # type: ignore[arg-type]
+            else _units_of(dataset, period)  # type: ignore[arg-type]
         all_ids = [u for u, _ in every]
         names = dict(every)
         try:

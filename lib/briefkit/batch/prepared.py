@@ -25,6 +25,7 @@ from typing import Any
 
 from briefkit import __version__
 from briefkit.bundle import BUNDLE_VERSION, Bundle, load_bundle
+from briefkit.coverage import DataSpan
 from briefkit.iorw import atomic_write_text, sha256_file
 from briefkit.problems import Problem
 
@@ -43,7 +44,7 @@ class Prepared:
     """What a run computes once: ``units`` (every unit of units.csv, in order, as (id, name)),
     ``grouping_only`` (units that only group others), the data ``files`` and ``warnings``,
     and the full ``bundle`` (its ``table`` is the period's KPI table: kpis.csv and the
-    annex)."""
+    annex); ``span``: the days the data cover (:mod:`briefkit.coverage`)."""
 
     units: list[tuple[str, str]]
     grouping_only: set[str]
@@ -51,6 +52,7 @@ class Prepared:
     warnings: list[Problem]
     bundle: Bundle
     cached: bool = field(default=False, compare=False)
+    span: DataSpan | None = None
 
 
 def cache_key(files: Mapping[str, Path], data_sha256: str, others: Mapping[str, Path | None],
@@ -90,7 +92,7 @@ def load_cached(period_folder: Path, key: str) -> Prepared | None:
             grouping_only={str(u) for u in meta["grouping_only"]},
             files={str(t): Path(p) for t, p in meta["files"].items()},
             warnings=[Problem(**p) for p in meta["warnings"]],
-            bundle=bundle, cached=True)
+            bundle=bundle, cached=True, span=DataSpan.from_list(meta.get("span")))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -105,7 +107,8 @@ def save_cached(period_folder: Path, key: str, prepared: Prepared) -> None:
         atomic_write_text(folder / "plan.json", json.dumps({
             "key": key, "units": prepared.units, "grouping_only": sorted(prepared.grouping_only),
             "files": {t: str(p) for t, p in prepared.files.items()},
-            "warnings": [_problem_dict(p) for p in prepared.warnings]},
+            "warnings": [_problem_dict(p) for p in prepared.warnings],
+            "span": None if prepared.span is None else prepared.span.as_list()},
             ensure_ascii=False, indent=1))
     except OSError:
         shutil.rmtree(folder, ignore_errors=True)

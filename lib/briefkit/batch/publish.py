@@ -1,5 +1,21 @@
-"""The output folder: one run at a time, staged files moved into place, stale ones removed,
-the previous run's manifest read back (for stale files and reuse)."""
+"""The output folder: one run at a time, built beside the previous one and switched in with
+one rename; staged files moved into place, stale ones removed, the previous run's manifest
+read back (for stale files and reuse).
+
+**Old or new, never a mix.** A run never writes into ``OUT/<period>`` itself. It builds the
+next state of the folder in a hidden sibling, ``OUT/.briefkit-<period>.next-<random>``:
+first a copy of the current folder made of hard links (every file the run keeps costs no
+copy; a file the run replaces gets a new inode through :func:`os.replace`, so the previous
+set is never touched), then the run's own files and deletions, the manifest last. Then
+:func:`switch` exchanges the two folders in one ``renameat2(RENAME_EXCHANGE)`` (Linux) and
+removes the previous set. At every instant ``OUT/<period>`` is the complete previous run or
+the complete new one, with its manifest; a run killed at any point leaves hidden siblings
+only, which the next run removes (:func:`sweep`). Where the kernel or the file system cannot
+exchange two folders, two renames are made instead: for that instant the folder is absent,
+never mixed.
+
+The lock (:func:`exclusive`) is a sibling too, ``OUT/.briefkit-<period>.lock``: the folder
+it guards is replaced by each run."""
 
 from __future__ import annotations
 
@@ -7,55 +23,153 @@ import contextlib
 import json
 import os
 import shutil
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from briefkit.failpoints import reach
 from briefkit.iorw import sha256_file
 from briefkit.manifest import MANIFEST_NAME
 from briefkit.problems import InputError, Problem
 
-__all__ = ["LOCK_NAME", "Previous", "Publisher", "exclusive", "is_temporary", "publish_order",
-           "sweep"]
+__all__ = ["BusyError", "Previous", "Publisher", "begin", "exclusive", "is_temporary",
+           "lock_path", "publish_order", "sibling_prefix", "sweep", "switch"]
 
-LOCK_NAME = ".briefkit.lock"
+
+class BusyError(InputError):
+    """Another run holds the period folder's lock (the CLI's exit status 3: try again later;
+    not bad input)."""
+
+
+def sibling_prefix(folder: Path) -> str:
+    """The name prefix of ``folder``'s hidden siblings: its lock, next and previous sets."""
+    return f".briefkit-{folder.name}"
+
+
+def lock_path(folder: Path) -> Path:
+    return folder.parent / f"{sibling_prefix(folder)}.lock"
 
 
 @contextlib.contextmanager
 def exclusive(folder: Path) -> Iterator[None]:
-    """Create ``folder`` and hold an advisory lock on it for the run (POSIX; elsewhere a
-    no-op). The OS releases it when the process dies, so a crash never leaves it stuck."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Hold an advisory lock on ``folder`` for the run (a sibling file, since the folder
+    itself is replaced; POSIX; elsewhere a no-op). The OS releases it when the process dies,
+    so a crash never leaves it stuck. Raises :class:`BusyError` when another run holds it."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
     try:
         import fcntl
     except ImportError:  # Windows: no advisory locks here; one run at a time is on the user
         yield
         return
-    with open(folder / LOCK_NAME, "a+b") as handle:
+    with open(lock_path(folder), "a+b") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise InputError([Problem(str(folder), "another briefkit run is writing to this "
-                                      "folder; wait for it to finish", rule="busy")]) from None
+            raise BusyError([Problem(str(folder), "another briefkit run is writing to this "
+                                     "folder; wait for it to finish", rule="busy")]) from None
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _clone(source: Path, target: Path) -> None:
+    """``target`` (new) with ``source``'s files as hard links (copies where the file system
+    has none), skipping temporary entries; symlinks are not followed nor kept."""
+    target.mkdir()
+    if not source.is_dir():
+        return
+    for entry in source.iterdir():
+        if is_temporary(entry) or entry.is_symlink():
+            continue
+        if entry.is_dir():
+            _clone(entry, target / entry.name)
+        elif entry.is_file():
+            try:
+                os.link(entry, target / entry.name)
+            except OSError:
+                shutil.copy2(entry, target / entry.name)
+
+
+def begin(folder: Path) -> Path:
+    """The folder the run builds in: a hidden sibling of ``folder`` holding the current
+    files (hard links). Call under :func:`exclusive`, after :func:`sweep`."""
+    import secrets
+
+    building = folder.parent / f"{sibling_prefix(folder)}.next-{secrets.token_hex(4)}"
+    try:
+        _clone(folder, building)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    return building
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False when this
+    system or file system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                          ctypes.c_uint]
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    errno = ctypes.get_errno()
+    if errno in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: not here
+        return False
+    raise OSError(errno, os.strerror(errno), str(a))
+
+
+def switch(building: Path, folder: Path) -> None:
+    """Make ``building`` the folder: one atomic exchange where possible (see the module
+    docstring), then remove the previous set."""
+    reach("switch")
+    if not folder.exists():
+        os.rename(building, folder)
+        return
+    if _exchange(building, folder):
+        reach("switched")
+        shutil.rmtree(building, ignore_errors=True)  # now the previous set
+        return
+    previous = folder.parent / f"{sibling_prefix(folder)}.old-{building.name[-8:]}"
+    os.rename(folder, previous)
+    os.rename(building, folder)
+    shutil.rmtree(previous, ignore_errors=True)
+
+
 def is_temporary(path: Path) -> bool:
     return path.name.startswith(".") and ".part" in path.name
 
 
+def _remove(entry: Path) -> None:
+    if entry.is_dir() and not entry.is_symlink():
+        shutil.rmtree(entry, ignore_errors=True)
+    else:
+        entry.unlink(missing_ok=True)
+
+
 def sweep(folder: Path) -> None:
-    """Remove what killed runs left: hidden ``*.part`` staging folders and temp files."""
-    for entry in folder.iterdir():
-        if is_temporary(entry):
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
+    """Remove what killed runs left: ``folder``'s hidden next/previous siblings, and hidden
+    ``*.part`` staging folders and temp files inside it (older versions' leftovers)."""
+    prefix = sibling_prefix(folder)
+    if folder.parent.is_dir():
+        for entry in folder.parent.iterdir():
+            if entry.name.startswith((f"{prefix}.next-", f"{prefix}.old-")):
+                _remove(entry)
+    if folder.is_dir():
+        for entry in folder.iterdir():
+            if is_temporary(entry):
+                _remove(entry)
 
 
 @dataclass

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from briefkit.coverage import DataSpan
 from briefkit.periods import Period
 from briefkit.problems import Problem
 
@@ -115,6 +116,9 @@ class BatchResult:
     warnings: list[str] = field(default_factory=list)
     data_warnings: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    #: The days the data cover (:mod:`briefkit.coverage`): the CLI warns about a period
+    #: outside them.
+    data_span: DataSpan | None = None
 
     @property
     def failed_units(self) -> list[UnitResult]:

@@ -15,7 +15,10 @@ How it works, in one direction only (one module per step):
    by one function (:func:`_value`); roll-ups (``*``, ``*huyen`` …) add up their members'
    numerators and denominators over the members that report both, and the
    procedure-coverage KPIs count distinct procedures instead.
-6. :mod:`~briefkit.kpis.tables`: targets, status, same-period-last-year change and ranks are
+6. :mod:`~briefkit.kpis.changes`: units that merged (unit_changes): while a former unit
+   exists, the unit it became part of adds up its figures (``basis`` ``predecessors``);
+   once it has ended it has no rows.
+7. :mod:`~briefkit.kpis.tables`: targets, status, same-period-last-year change and ranks are
    joined on last; :class:`KpiTables` computes each period's figures once, so a table, its
    comparison, its baselines and its history share the work (:func:`kpi_tables`).
 
@@ -25,6 +28,7 @@ it needs a new one, add one :class:`KpiDef` to :data:`KPIS`, and one test.
 
 from briefkit.kpis.aggregates import AggregateRows, aggregate_counts
 from briefkit.kpis.catalogue import CatalogueArrays, container_units, unit_catalogue
+from briefkit.kpis.changes import BASIS_OWN, BASIS_PREDECESSORS, UnitChanges
 from briefkit.kpis.counts import BASE_INDEX, PeriodCounts, UnitCounts, unit_counts
 from briefkit.kpis.dossiers import DossierArrays, dossier_indicators, late_without_apology
 from briefkit.kpis.registry import (
@@ -59,12 +63,12 @@ from briefkit.kpis.rows import (
 from briefkit.kpis.tables import KpiTables, compute_kpis, kpi_history, kpi_tables
 
 __all__ = [
-    "BASE_COUNTS", "BASE_INDEX", "BIEU06_COLUMNS", "DEFAULT_INDEX766_FILE", "KPIS",
-    "KPI_CSV_COLUMNS", "OUTPUTS", "ROLLUP_ALL", "ROLLUP_KIND", "ROLLUP_NAMES", "STATUS_MET",
-    "STATUS_NA",
+    "BASE_COUNTS", "BASE_INDEX", "BASIS_OWN", "BASIS_PREDECESSORS", "BIEU06_COLUMNS",
+    "DEFAULT_INDEX766_FILE", "KPIS", "KPI_CSV_COLUMNS", "OUTPUTS", "ROLLUP_ALL", "ROLLUP_KIND",
+    "ROLLUP_NAMES", "STATUS_MET", "STATUS_NA",
     "STATUS_NOT_MET", "_KPI_LIST", "AggregateRows", "CatalogueArrays", "Direction",
     "DossierArrays", "Kind", "KpiDef", "KpiTables", "PeriodCounts", "ScoreRule", "TableLayout",
-    "UnitCounts", "_value", "aggregate_counts", "bieu06_frame", "compute_kpis",
+    "UnitChanges", "UnitCounts", "_value", "aggregate_counts", "bieu06_frame", "compute_kpis",
     "container_units", "dossier_indicators", "kpi_history", "kpi_tables", "kpis_csv_frame",
     "late_without_apology", "load_index766_weights", "rank_units", "rollup_groups", "shown_in",
     "unit_catalogue", "unit_counts",

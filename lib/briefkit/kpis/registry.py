@@ -14,6 +14,8 @@ from typing import Literal
 
 import yaml
 
+from briefkit import packaged
+
 Kind = Literal["count", "rate", "points"]
 Direction = Literal["higher", "lower"]
 
@@ -32,7 +34,7 @@ STATUS_NA = "khong_ap_dung"
 
 KPI_CSV_COLUMNS = [
     "unit_id", "unit_name", "period", "kpi", "numerator", "denominator", "value", "target",
-    "status",
+    "status", "basis",
 ]
 
 
@@ -281,7 +283,9 @@ BASE_COUNTS = [
     "resolved_in_time", "handled_in_time_766", *_CATALOGUE_COUNTS, *_DOCUMENT_COUNTS,
 ]
 
-DEFAULT_INDEX766_FILE = Path(__file__).resolve().parents[3] / "params" / "index766.yaml"
+#: The Decision-766 weights briefkit ships (``params/index766.yaml``; see
+#: :mod:`briefkit.packaged`), used when no file is named.
+DEFAULT_INDEX766_FILE = packaged.params_path("index766.yaml")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 import pandas as pd
 
+from briefkit.kpis.changes import BASIS_OWN, Merge
 from briefkit.kpis.counts import BASE_INDEX, PeriodCounts
 from briefkit.kpis.registry import (
     _CATALOGUE_COUNTS,
@@ -66,6 +67,7 @@ _DENOMINATOR = np.array([BASE_INDEX[k.denominator] if k.denominator else _NAN_CO
                          for k in _KPI_LIST])
 _HAS_DENOMINATOR = np.array([k.denominator is not None for k in _KPI_LIST])
 _DISTINCT = [(i, k) for i, k in enumerate(_KPI_LIST) if k.rollup == "distinct_procedures"]
+_DISTINCT_INDEX = np.array([i for i, _ in _DISTINCT], dtype=np.int64)
 
 
 class TableLayout:
@@ -108,33 +110,34 @@ class TableLayout:
             np.arange(k * self.n_units, (k + 1) * self.n_units),
             n_unit_rows + np.arange(len(groups)) * n_kpis + k]) for k in range(n_kpis)]
 
-    def fractions(self, counts: PeriodCounts) -> tuple[np.ndarray, np.ndarray]:
-        """numerator and denominator of every row, for one period's counts."""
+    def fractions(self, counts: PeriodCounts, merges: Sequence[Merge] = ()
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """numerator and denominator of every row, for one period's counts. ``merges``: the
+        units whose rows add up former units' figures (:mod:`briefkit.kpis.changes`), as a
+        roll-up of them would; roll-ups add up every unit's own figures."""
         base = np.column_stack([counts.counts, np.full(self.n_units, np.nan)])
         numerators = [base[:, _NUMERATOR].T.ravel()]
         denominators = [base[:, _DENOMINATOR].T.ravel()]
         known = ~np.isnan(counts.column("procedures_l3_with_online"))
         for positions, members in self.groups:
-            num, den = _rollup_sums(base[positions][:, _NUMERATOR],
-                                    base[positions][:, _DENOMINATOR])
-            # A coverage *rate* can only use units whose online dossiers are known (not the
-            # aggregate-only ones); the count of procedures offered online uses every catalogue.
-            covered = {True: counts.group_coverage(members & known),
-                       False: counts.group_coverage(members)}
-            for i, kpi in _DISTINCT:
-                coverage = covered[kpi.denominator is not None]
-                num[i] = coverage[_CATALOGUE_COUNTS.index(kpi.numerator)]
-                if kpi.denominator:
-                    den[i] = coverage[_CATALOGUE_COUNTS.index(kpi.denominator)]
+            num, den = _group_fractions(base, counts, positions, members, known)
             numerators.append(num)
             denominators.append(den)
+        for merge in merges:
+            num, den = _group_fractions(base, counts, merge.summed, merge.catalogues, known)
+            rows = merge.position + np.arange(len(_KPI_LIST)) * self.n_units
+            numerators[0][rows] = num
+            denominators[0][rows] = den
         return np.concatenate(numerators), np.concatenate(denominators)
 
     def tables(self, periods: Sequence[Period], counts: Sequence[PeriodCounts],
-               weights: Mapping[str, ScoreRule]) -> list[pd.DataFrame]:
-        """The periods' KPI tables (no target, no comparison), from each period's counts.
-        Values are derived KPI by KPI for all the periods at once."""
-        pairs = [self.fractions(c) for c in counts]
+               weights: Mapping[str, ScoreRule],
+               merges: Sequence[Sequence[Merge]] | None = None) -> list[pd.DataFrame]:
+        """The periods' KPI tables (no target, no comparison), from each period's counts
+        (and merges, see :meth:`fractions`). Values are derived KPI by KPI for all the
+        periods at once. ``basis`` is ``own`` on every row (the caller marks merged units)."""
+        merges = merges if merges is not None else [()] * len(counts)
+        pairs = [self.fractions(c, m) for c, m in zip(counts, merges, strict=True)]
         numerator = np.vstack([num for num, _ in pairs])  # periods × rows
         denominator = np.vstack([den for _, den in pairs])
         value = np.empty_like(numerator)
@@ -149,8 +152,33 @@ class TableLayout:
             table["numerator"] = numerator[i]
             table["denominator"] = denominator[i]
             table["value"] = value[i]
+            table["basis"] = BASIS_OWN
             tables.append(table)
         return tables
+
+
+def _group_fractions(base: np.ndarray, counts: PeriodCounts, positions: np.ndarray,
+                     catalogues: np.ndarray | None, known: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Numerator and denominator per KPI of a group of units: sums over the units at
+    ``positions`` that report both; the procedure-coverage KPIs count distinct procedures of
+    the catalogues of ``catalogues`` (a boolean mask over the units; None: keep the first
+    unit's own, the unit of a merge whose former units have all ended)."""
+    num, den = _rollup_sums(base[positions][:, _NUMERATOR], base[positions][:, _DENOMINATOR])
+    if catalogues is None:
+        num[_DISTINCT_INDEX] = base[positions[0], _NUMERATOR[_DISTINCT_INDEX]]
+        den[_DISTINCT_INDEX] = base[positions[0], _DENOMINATOR[_DISTINCT_INDEX]]
+        return num, den
+    # A coverage *rate* can only use units whose online dossiers are known (not the
+    # aggregate-only ones); the count of procedures offered online uses every catalogue.
+    covered = {True: counts.group_coverage(catalogues & known),
+               False: counts.group_coverage(catalogues)}
+    for i, kpi in _DISTINCT:
+        coverage = covered[kpi.denominator is not None]
+        num[i] = coverage[_CATALOGUE_COUNTS.index(kpi.numerator)]
+        if kpi.denominator:
+            den[i] = coverage[_CATALOGUE_COUNTS.index(kpi.denominator)]
+    return num, den
 
 
 def _rollup_sums(num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from briefkit.kpis.changes import UnitChanges
 from briefkit.kpis.counts import UnitCounts
 from briefkit.kpis.registry import STATUS_NA, ScoreRule, load_index766_weights
 from briefkit.kpis.rows import TableLayout, rank_units
@@ -36,6 +37,7 @@ class KpiTables:
         self.weights = weights if weights is not None else load_index766_weights()
         self.counts = UnitCounts(ds)
         self.layout = TableLayout(ds.units)
+        self.changes = UnitChanges.of(ds)
         self._raw: dict[Period, pd.DataFrame] = {}
 
     def prefetch(self, periods: Iterable[Period]) -> None:
@@ -43,12 +45,15 @@ class KpiTables:
         missing = list(dict.fromkeys(p for p in periods if p not in self._raw))
         if missing:
             counts = [self.counts.of(p) for p in missing]
-            self._raw.update(zip(missing, self.layout.tables(missing, counts, self.weights),
-                                 strict=True))
+            merges = [self.changes.merges(c, p) for c, p in zip(counts, missing, strict=True)]
+            tables = self.layout.tables(missing, counts, self.weights, merges)
+            self._raw.update((p, self.changes.restrict(t, p))
+                             for p, t in zip(missing, tables, strict=True))
 
     def raw_table(self, period: Period) -> pd.DataFrame:
         """unit_id, unit_name, kind, level, is_rollup, period, kpi, numerator, denominator,
-        value: the figures of a period, computed once (each call returns a copy)."""
+        value, basis: the figures of a period, computed once (each call returns a copy).
+        Units that merged: see :mod:`briefkit.kpis.changes`."""
         self.prefetch([period])
         return self._raw[period].copy()
 
@@ -104,9 +109,11 @@ def compute_kpis(ds: Dataset, period: Period, targets: Targets | None = None, *,
     """The KPI table for a period: one row per unit (and roll-up) × KPI.
 
     Columns: unit_id, unit_name, kind, level, is_rollup, period, kpi, numerator, denominator,
-    value, target, status (and target_rule with ``targets``), and with ``compare``: value_prev
-    (same period last year), change (value − value_prev; points of a fraction for rates) and
-    rank (1 = best among units, for KPIs with a direction; roll-ups unranked).
+    value, basis (``own``, or ``predecessors`` where the figures add up former units', see
+    :mod:`briefkit.kpis.changes`), target, status (and target_rule with ``targets``), and
+    with ``compare``: value_prev (same period last year), change (value − value_prev; points
+    of a fraction for rates) and rank (1 = best among units, for KPIs with a direction;
+    roll-ups unranked).
     """
     return KpiTables(ds, weights).table(period, targets, compare=compare)
 
