@@ -330,3 +330,18 @@ def test_aggregates_after_the_change(tmp_path: Path) -> None:
                  ).to_csv(folder / "aggregates.csv", index=False)
     found = problems_of(folder, "activity_after_change")
     assert [(p.file, p.row, p.column) for p in found] == [("aggregates.csv", 3, "period")]
+
+
+def test_a_level_without_units_left_has_no_roll_up() -> None:
+    """After the reform no district-level unit is left: no "Các đơn vị cấp huyện" row of
+    zeros (here the former wards are made district-level units to have such a level)."""
+    ds = merger_fixture.dataset()
+    units = ds.units.copy()
+    units.loc[units["unit_id"].isin(["W1", "W2", "W3"]), "level"] = "huyen"
+    ds = type(ds)(**{**ds.__dict__, "units": units})
+    before = compute_kpis(ds, parse_period("2024Q4"))
+    after = compute_kpis(ds, parse_period("2025Q4"))
+    assert sorted(before.loc[before["is_rollup"], "unit_id"].unique()) == ["*", "*huyen", "*xa"]
+    assert sorted(after.loc[after["is_rollup"], "unit_id"].unique()) == ["*", "*xa"]
+    received = after[(after["unit_id"] == "*") & (after["kpi"] == "received_total")]
+    assert received["value"].tolist() == [5.0]

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from briefkit.kpis.counts import BASE_INDEX, PeriodCounts
+from briefkit.kpis.registry import ROLLUP_ALL
 
 if TYPE_CHECKING:
     from briefkit.data import Dataset
@@ -148,13 +149,21 @@ class UnitChanges:
 
     def restrict(self, table: pd.DataFrame, period: Period) -> pd.DataFrame:
         """A period's table as the period's units show it: ``basis`` says which units' figures
-        add up former units', and the units that ended before the period have no rows."""
+        add up former units', the units that ended before the period have no rows, and
+        neither has the roll-up of a level none of whose units is left (after the 2025
+        reform: "Các đơn vị cấp huyện", a row of zeros otherwise)."""
         if not self:
             return table
         merged = [u for u in self.predecessors if self.alive_predecessors(u, period)]
         table.loc[table["unit_id"].isin(merged), "basis"] = BASIS_PREDECESSORS
         gone = table["unit_id"].isin(self.former(period))
-        return table[~gone].reset_index(drop=True) if gone.any() else table
+        if not gone.any():
+            return table
+        rollup = table["is_rollup"].astype(bool)
+        levels_left = set(table.loc[~gone & ~rollup, "level"].astype(str))
+        empty = rollup & (table["unit_id"] != ROLLUP_ALL) \
+            & ~table["level"].astype(str).isin(levels_left)
+        return table[~gone & ~empty].reset_index(drop=True)
 
     def describe(self, units: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
         """unit → its former units (``unit_id``, ``name``, ``until``: the ISO date of its
