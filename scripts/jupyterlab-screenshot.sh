@@ -12,7 +12,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN="$ROOT/.venv/bin"
 UNIT=${1:-TP}
-PERIOD=${2:-2023Q4}
+PERIOD=${2:-2026Q3}
 OUT=${3:-$ROOT/docs/jupyterlab.png}
 PORT=${PORT:-8899}
 CHROMIUM=${CHROMIUM:-chromium}
