@@ -254,19 +254,19 @@ def load_settings(path: str | Path | None) -> dict[str, Any]:
     """The settings in ``path`` (YAML), validated; ``{}`` without a file. Raises
     :class:`~briefkit.problems.InputError` listing every problem, each naming the file and
     the key."""
-    import yaml
+    from briefkit.yamlfiles import read_yaml
 
     if not path:
         return {}
     path = Path(path)
     source = source_name(path)
     try:
-        settings = yaml.safe_load(path.read_text(encoding="utf-8"))
+        settings = read_yaml(path, source)  # strictly: see briefkit.yamlfiles
     except FileNotFoundError:
         raise InputError([Problem(source, "settings file not found",
                                   rule="missing_file")]) from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError([Problem(source, f"not valid YAML: {exc}",
+    except OSError as exc:
+        raise InputError([Problem(source, f"cannot be read: {exc.strerror or exc}",
                                   rule="unreadable_file")]) from None
     problems = settings_problems(settings, source)
     if problems:

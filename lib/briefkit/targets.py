@@ -15,6 +15,7 @@ Directives change every year and differ by province, so nothing here is a consta
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ import yaml
 from briefkit.kpis import KPIS, STATUS_MET, STATUS_NA, STATUS_NOT_MET
 from briefkit.periods import Period
 from briefkit.problems import InputError, Problem
+from briefkit.yamlfiles import compose_yaml, read_text
 
 RuleKind = Literal["min", "max", "baseline_plus"]
 _RULE_KINDS: tuple[RuleKind, ...] = ("min", "max", "baseline_plus")
@@ -69,16 +71,10 @@ def load_targets(path: str | Path) -> Targets:
     source = Path(path)
     name = source.name
     try:
-        text = source.read_text(encoding="utf-8-sig")
+        text = read_text(source, name)
     except FileNotFoundError:
         raise InputError([Problem(name, "targets file not found", rule="missing_file")]) from None
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError([Problem(name, f"not valid YAML: {getattr(exc, 'problem', exc)}",
-                                  row=mark.line + 1 if mark else None,
-                                  rule="yaml")]) from None
+    root = compose_yaml(text, name)  # no aliases, duplicate keys or odd tags (yamlfiles)
     problems: list[Problem] = []
     years: dict[int, YearTargets] = {}
     if root is None:
@@ -152,6 +148,11 @@ def _add_rule(name: str, rules: dict[str, TargetRule], kpi_node: yaml.Node,
     if isinstance(amount, bool) or not isinstance(amount, int | float):
         problems.append(Problem(name, f"target of {kpi}: {kind} must be a number, got "
                                 f"{amount!r}", row=line, column=kpi, rule="targets_spec"))
+        return
+    if not math.isfinite(amount) or (kind != "baseline_plus" and amount < 0):
+        problems.append(Problem(name, f"target of {kpi}: {kind} must be a finite number"
+                                f"{'' if kind == 'baseline_plus' else ' ≥ 0'}, got {amount!r}",
+                                row=line, column=kpi, rule="targets_spec"))
         return
     if KPIS[kpi].is_rate and kind != "baseline_plus" and not 0 <= amount <= 1:
         problems.append(Problem(name, f"target of {kpi} is a fraction between 0 and 1 "

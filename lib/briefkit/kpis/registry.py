@@ -12,8 +12,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-import yaml
-
 from briefkit import packaged
 
 Kind = Literal["count", "rate", "points"]
@@ -298,9 +296,11 @@ class ScoreRule:
 
 def load_index766_weights(path: str | Path | None = None) -> dict[str, ScoreRule]:
     """Read the Decision-766 weights (not fully confirmed by the sources, hence a file)."""
+    from briefkit.yamlfiles import read_yaml
+
     source = Path(path) if path else DEFAULT_INDEX766_FILE
     try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+        raw = read_yaml(source) or {}  # strictly: see briefkit.yamlfiles
     except FileNotFoundError as exc:
         raise FileNotFoundError(f"{source}: Decision-766 weights file not found") from exc
     rules: dict[str, ScoreRule] = {}
