@@ -84,12 +84,22 @@ def _summary_kpis() -> dict[str, str]:
     return {kpi: KPIS[kpi].short_label for kpi in shown_in("summary")}
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F) if c not in (0x09, 0x0A)}
+
+
+def _text(value: str) -> str:
+    """Text from the data (a unit's name or id, an error) as the terminal shows it: rich
+    markup escaped ("[bold]" stays literal), control characters (ESC, BEL, NUL …) written as
+    a visible ``\\xNN`` instead of reaching the terminal."""
+    return escape(value.translate(_CONTROL))
+
+
 def _fail(problems: list[Problem] | str) -> typer.Exit:
     if isinstance(problems, str):
         err.print(_styled("red", _("error:")) + f" {problems}", markup=True, soft_wrap=True)
     else:
         err.print(_styled("red", _("Unusable input data:")))
-        err.print(summarize(problems), markup=False, soft_wrap=True)
+        err.print(summarize(problems).translate(_CONTROL), markup=False, soft_wrap=True)
         count = ngettext("{n} error; nothing was written.", "{n} errors; nothing was written.",
                          len(problems)).format(n=len(problems))
         err.print(f"[red]{count}[/red]")
@@ -108,7 +118,7 @@ def _styled(style: str, text: str) -> str:
 
 def _print_warnings(warnings: list[Problem]) -> None:
     if warnings:
-        err.print(summarize(warnings, per_rule=5), markup=False, soft_wrap=True)
+        err.print(summarize(warnings, per_rule=5).translate(_CONTROL), markup=False, soft_wrap=True)
 
 
 def _print_notes(period: Period, span: DataSpan | None, judged: bool) -> None:
@@ -193,7 +203,7 @@ def _print_summary(result: KpiResult) -> None:
             elif mark == STATUS_MET:
                 text = f"[green]{text}[/green]"
             cells.append(text)
-        label = f"{names[unit_id]} ({unit_id})"
+        label = _text(f"{names[unit_id]} ({unit_id})")
         grid.add_row(f"[bold]{label}[/bold]" if unit_id.startswith("*") else label, *cells)
     out.print(grid)
 
@@ -210,7 +220,7 @@ def validate(data: DataOption) -> None:
     counted = _count_warnings(len(warnings))
     if errors:
         err.print(_styled("red", _("Unusable input data:")))
-        err.print(summarize(errors), markup=False, soft_wrap=True)
+        err.print(summarize(errors).translate(_CONTROL), markup=False, soft_wrap=True)
         count = ngettext("{n} error", "{n} errors", len(errors)).format(n=len(errors))
         err.print(f"[red]{count}, {counted}.[/red]")
         raise typer.Exit(EXIT_BAD_INPUT)
@@ -330,7 +340,7 @@ def run_command(
     try:
         result = run_batch(request, progress=progress)
     except BusyError as exc:
-        err.print(summarize(exc.problems), markup=False, soft_wrap=True)
+        err.print(summarize(exc.problems).translate(_CONTROL), markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_BUSY) from None
     except InputError as exc:
         raise _fail(exc.problems) from None
@@ -369,8 +379,8 @@ def _print_batch(result: BatchResult) -> None:
     for label, folder, step in rows:
         state = _styled("red", _("failed")) if not step.ok else \
             _styled("dim", _("reused")) if step.reused else _styled("green", _("ok"))
-        grid.add_row(escape(label), escape(folder), state,
-                     "" if step.reused else f"{step.duration:.1f}", escape(step.error or ""))
+        grid.add_row(_text(label), _text(folder), state,
+                     "" if step.reused else f"{step.duration:.1f}", _text(step.error or ""))
     out.print(grid)
     out.print(_batch_totals(result.summary()))
     for warning in result.warnings:
