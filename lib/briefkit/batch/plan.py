@@ -273,6 +273,7 @@ def make_plan(request: RunRequest, executor: Any = None, renderer: Renderer | No
 
     data_dir = Path(request.data).expanduser().resolve()
     out_dir = Path(request.out).expanduser().resolve()
+    problems += _check_out(out_dir, data_dir, str(request.out))
     files: dict[str, Path] = {}
     created = _documents_time(header)
     key = fingerprint = ""
@@ -334,6 +335,27 @@ def make_plan(request: RunRequest, executor: Any = None, renderer: Renderer | No
                 unit_notebook, overview_notebook, header, targets, index766, context,
                 executor_name, fingerprint or data_fingerprint(files), files, created, key,
                 settings)
+
+
+def _check_out(out_dir: Path, data_dir: Path, given: str) -> list[Problem]:
+    """``--out`` must be a folder that can be written and that is not inside the data folder
+    (the next run would read the outputs as data). Checked before anything is written."""
+    import os
+
+    if out_dir == data_dir or out_dir.is_relative_to(data_dir):
+        return [Problem("--out", f"{given!r} is inside the data folder: choose a folder "
+                        "outside it (the next run would read the outputs as data)",
+                        rule="bad_value")]
+    existing = out_dir
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return [Problem("--out", f"{given!r}: {str(existing)!r} is a file, not a folder",
+                        rule="bad_value")]
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return [Problem("--out", f"{given!r}: no permission to write in {str(existing)!r}",
+                        rule="bad_value")]
+    return []
 
 
 def _documents_time(header: Path | None) -> datetime:
