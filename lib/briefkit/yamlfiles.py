@@ -67,6 +67,19 @@ class StrictLoader(yaml.SafeLoader):
         return node
 
 
+def _timestamp(loader: StrictLoader, node: Any) -> Any:
+    """YAML's date constructor, with an impossible date (2022-02-30) an error at its line
+    rather than a ValueError from :mod:`datetime`."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError as exc:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.value!r} is not a date ({exc})", node.start_mark) from None
+
+
+StrictLoader.add_constructor(f"{_STANDARD_TAG}timestamp", _timestamp)
+
+
 def _problem(name: str, exc: yaml.YAMLError) -> Problem:
     mark = getattr(exc, "problem_mark", None)
     text = getattr(exc, "problem", None) or str(exc)
