@@ -746,6 +746,17 @@ def test_negative_count(tmp_path: Path, tables: dict[str, Table]) -> None:
     assert "'-1'" in p.message
 
 
+@pytest.mark.parametrize("raw", ["1000000001", "99999999999999999999", "1e30"])
+def test_count_too_large(tmp_path: Path, tables: dict[str, Table], raw: str) -> None:
+    """A count beyond a billion is an error, never wrapped to a negative 64-bit figure."""
+    tables = with_aggregates(tables)
+    set_cell(tables, "aggregates", 0, "received_online", raw)
+    p = one(write_folder(tmp_path, tables), "count_too_large", "aggregates.csv", 2,
+            "received_online")
+    assert p.message == f"count {raw!r} is beyond 1,000,000,000: no unit handles that many " \
+                        "dossiers in a period"
+
+
 def test_bad_period(tmp_path: Path, tables: dict[str, Table]) -> None:
     tables = with_aggregates(tables)
     set_cell(tables, "aggregates", 0, "period", "2022Q5")

@@ -167,7 +167,7 @@ def kpis(
     except InputError as exc:
         raise _fail(exc.problems) from None
     except ValueError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(_text(str(exc))) from None
     _print_warnings(result.dataset.warnings)
     _print_notes(result.period, data_span(result.dataset), result.targets is not None)
     path = write_kpis_csv(result, out_dir)

@@ -46,6 +46,10 @@ from briefkit.schema import Table
 __all__ = ["RULES", "Dataset", "find_files", "load_dataset", "read_table", "validate"]
 
 #: Every validation rule: id → (severity, what it means). Problems carry the id in ``rule``.
+#: The largest count an aggregates cell may hold: no unit handles a billion dossiers in a
+#: period, and a larger number would wrap around in 64-bit arithmetic.
+MAX_COUNT = 1_000_000_000
+
 RULES: dict[str, tuple[Severity, str]] = {
     # errors: the data cannot give correct KPIs
     "missing_folder": ("error", "the data folder does not exist"),
@@ -67,6 +71,7 @@ RULES: dict[str, tuple[Severity, str]] = {
     "unknown_online_level": ("error", "an online level other than 2 / 3 / 4"),
     "bad_count": ("error", "an aggregates count that is not a whole number"),
     "negative_count": ("error", "a negative aggregates count"),
+    "count_too_large": ("error", "an aggregates count above a billion (MAX_COUNT)"),
     "bad_period": ("error", "an aggregates period that cannot be read"),
     "duplicate_period": ("error", "two aggregates rows for the same unit and period"),
     "form06_identity": ("error", "an aggregates row breaks the Biểu 06 identity"),
@@ -599,11 +604,12 @@ def _convert(kind: str, text: pd.Series) -> tuple[pd.Series, dict[str, np.ndarra
         with np.errstate(invalid="ignore"):
             bad = ~missing & ~(np.isfinite(number) & (np.mod(number, 1) == 0))
             negative = ~missing & ~bad & (number < 0)
-        ok = ~missing & ~bad & ~negative
+            huge = ~missing & ~bad & (number > MAX_COUNT)  # before int64 could wrap it
+        ok = ~missing & ~bad & ~negative & ~huge
         counts = pd.array(np.where(ok, number, 0).astype(np.int64), dtype="Int64")
         counts[~ok] = pd.NA
         return pd.Series(counts, index=text.index), \
-            {"bad_count": bad, "negative_count": negative}, missing
+            {"bad_count": bad, "negative_count": negative, "count_too_large": huge}, missing
     mapped, bad = _vocabulary(text, schema.VOCABULARIES[kind])
     rule = _BAD_VALUE_RULE[kind]
     if kind == "bool":
@@ -692,6 +698,9 @@ def _load(path: Path, table: Table, today: pd.Timestamp) -> _Loaded:
             if mask.any():
                 if rule == "negative_count":
                     msgs = [f"count {v!r} is negative" for v in raw_values[mask]]
+                elif rule == "count_too_large":
+                    msgs = [f"count {v!r} is beyond {MAX_COUNT:,}: no unit handles that many "
+                            "dossiers in a period" for v in raw_values[mask]]
                 else:
                     msgs = [_bad_message(col.kind, str(v)) for v in raw_values[mask]]
                 loaded.emit(rule, col.name, mask, msgs)
