@@ -30,6 +30,8 @@ def prepare(case: dict[str, Any], root: Path) -> tuple[Path, Path, list[str]]:
             (data / name).unlink()
         else:
             (data / name).write_text(text, encoding="utf-8")
+    for name in case.get("mkdir") or []:
+        (data / name).mkdir()
     for name, hexed in (case.get("bytes") or {}).items():
         (data / name).write_bytes(bytes.fromhex(hexed))
     for name, text in (case.get("append") or {}).items():
