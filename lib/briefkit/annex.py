@@ -543,11 +543,6 @@ def _use_default_font(workbook: Workbook) -> None:
 # ---------------------------------------------------------------------------------- sheet 1
 
 
-def _unit_name(name: object, unit_id: str) -> str:
-    """The unit's name, or its id where the name is missing (never the text "nan")."""
-    return unit_id if is_missing(name) or not str(name).strip() else str(name)
-
-
 def bieu06_layout(table: pd.DataFrame, kind_labels: Mapping[str, str] | None = None
                   ) -> list[bieu06.Row]:
     """The rows of the Biểu 06 sheet: :func:`briefkit.bieu06.layout`, the model the overview's
@@ -833,7 +828,7 @@ def _pages_of_columns(plan: Sequence[KpiColumns], capacity: float) -> list[list[
 def _kpi_rows_in_order(table: pd.DataFrame) -> list[tuple[str, str, bool]]:
     """(unit_id, name, is_rollup): units in table order, then level roll-ups, then ``*``."""
     meta = table.drop_duplicates("unit_id")
-    rows = [(str(u), _unit_name(n, str(u)), bool(r)) for u, n, r in
+    rows = [(str(u), bieu06.unit_name(n, str(u)), bool(r)) for u, n, r in
             zip(meta["unit_id"], meta["unit_name"], meta["is_rollup"], strict=True)]
     units = [r for r in rows if not r[2]]
     rollups = sorted((r for r in rows if r[2]), key=lambda r: r[0] == ROLLUP_ALL)

@@ -51,6 +51,7 @@ __all__ = [
     "column_groups",
     "layout",
     "period_lines",
+    "unit_name",
 ]
 
 FORM_CODE = "Biểu số 06/VPCP/KSTT"
@@ -90,7 +91,7 @@ class Row:
         return self.role != "unit"
 
 
-def _unit_name(name: object, unit_id: str) -> str:
+def unit_name(name: object, unit_id: str) -> str:
     """The unit's name, or its id where the name is missing (never the text "nan")."""
     return unit_id if is_missing(name) or not str(name).strip() else str(name)
 
@@ -98,7 +99,7 @@ def _unit_name(name: object, unit_id: str) -> str:
 def _rollup_label(unit_id: str, name: object) -> str:
     if unit_id == ROLLUP_ALL:
         return GRAND_TOTAL_LABEL
-    text = _unit_name(name, unit_id)
+    text = unit_name(name, unit_id)
     return f"Cộng {text[:1].lower()}{text[1:]}"
 
 
@@ -125,7 +126,7 @@ def layout(table: pd.DataFrame, kind_labels: Mapping[str, str] | None = None) ->
         if match is not None:
             placed.add(match)
         rows.append(Row("group", to_roman(number), label, match))
-        rows += [Row("unit", str(i), _unit_name(meta.at[u, "unit_name"], u), u)
+        rows += [Row("unit", str(i), unit_name(meta.at[u, "unit_name"], u), u)
                  for i, u in enumerate(members, start=1)]
     for rid in level_members:
         if rid not in placed:

@@ -93,6 +93,12 @@ def _check_text(value: object, key: str, out: list[tuple[str, str]], *,
                     + f" (got {value!r})"))
 
 
+def _check_items(value: list[object], key: str, out: list[tuple[str, str]]) -> None:
+    for i, item in enumerate(value):
+        if not _is_text(item):
+            out.append((f"{key}[{i}]", f"must be text (got {item!r})"))
+
+
 def _check_lines(value: object, key: str, out: list[tuple[str, str]]) -> None:
     """Text, or a list of texts (one per printed line)."""
     if value is None or _is_text(value):
@@ -100,9 +106,7 @@ def _check_lines(value: object, key: str, out: list[tuple[str, str]]) -> None:
     if not isinstance(value, list):
         out.append((key, f"must be text or a list of texts (got {value!r})"))
         return
-    for i, item in enumerate(value):
-        if not _is_text(item):
-            out.append((f"{key}[{i}]", f"must be text (got {item!r})"))
+    _check_items(value, key, out)
 
 
 def _check_signature(value: object, key: str, out: list[tuple[str, str]], *,
@@ -129,9 +133,7 @@ def _check_recipients(value: object, key: str, out: list[tuple[str, str]]) -> No
     if not isinstance(value, list):
         out.append((key, f"must be a list of texts, one recipient each (got {value!r})"))
         return
-    for i, item in enumerate(value):
-        if not _is_text(item):
-            out.append((f"{key}[{i}]", f"must be text (got {item!r})"))
+    _check_items(value, key, out)
 
 
 def _check_override(value: object, key: str, out: list[tuple[str, str]]) -> None:
