@@ -1,0 +1,162 @@
+"""Conversion by column kind: text in, (canonical values, {rule: bad mask}) out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from briefkit import schema
+from briefkit.data.rules import BAD_VALUE_RULE, MAX_COUNT
+from briefkit.schema import Table
+
+#: The time zone of tz-aware timestamps' wall clock (Parquet): the data is Vietnamese.
+LOCAL_TZ = "Asia/Ho_Chi_Minh"
+
+_NS_MIN = np.datetime64("1678-01-01", "us")
+_NS_MAX = np.datetime64("2261-12-31", "us")
+
+
+def strip_text(s: pd.Series) -> pd.Series:
+    """Stripped text, empty → NA (datetime columns from Parquet pass through)."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s
+    s = s.astype("str").str.strip()
+    return s.where(s != "")
+
+
+def _nfc(text: pd.Series) -> pd.Series:
+    """Text in NFC: a decomposed "Phường" (macOS, some exports) must equal its NFC twin.
+    Only non-ASCII cells need it, and normalising is per cell, so it is done on those only."""
+    odd = (~text.str.isascii()).fillna(False).to_numpy(dtype=bool)
+    if not odd.any():
+        return text
+    out = text.copy()
+    out[odd] = text[odd].str.normalize("NFC")
+    return out
+
+
+def _vocabulary(text: pd.Series, vocab: dict[str, object]) -> tuple[np.ndarray, np.ndarray]:
+    """Values through a folded vocabulary, computed once per distinct spelling."""
+    codes, uniques = pd.factorize(text)
+    mapped = np.array([vocab.get(schema.fold(str(u))) for u in uniques] + [None], dtype=object)
+    values = mapped[codes]  # code -1 (missing) picks the trailing None
+    bad = (codes >= 0) & np.equal(values, np.array(None))
+    return values, bad
+
+
+def _parse_date_texts(texts: pd.Series) -> np.ndarray:
+    """datetime64[D] of distinct date texts (NaT where unreadable).
+
+    The cell is split into a date part and an optional time part (after a space or ``T``).
+    The time is checked against :data:`schema.TIME_PATTERN` and dropped; each format of
+    :data:`schema.DATE_FORMATS` is tried, vectorised, on the date parts no earlier format
+    could read. Dates outside datetime64[ns]'s range (years like 0022) are unreadable.
+    """
+    if texts.empty:
+        return np.array([], dtype="datetime64[D]")
+    parts = texts.str.replace("T", " ", n=1, regex=False).str.split(
+        " ", n=1, expand=True, regex=False)
+    day = parts[0]
+    time_ok = np.ones(len(texts), dtype=bool)
+    if parts.shape[1] > 1:
+        clock = parts[1].str.strip()
+        time_ok = (clock.isna() | clock.str.fullmatch(schema.TIME_PATTERN)).fillna(False) \
+            .to_numpy(dtype=bool)
+    day_codes, day_uniques = pd.factorize(day)
+    values = np.asarray(day_uniques, dtype=object)
+    parsed = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[D]")
+    todo = np.ones(len(values), dtype=bool)
+    for fmt in schema.DATE_FORMATS:
+        idx = np.flatnonzero(todo)
+        if not len(idx):
+            break
+        attempt = pd.to_datetime(pd.Series(values[idx], dtype="str"), format=fmt,
+                                 errors="coerce").to_numpy(dtype="datetime64[us]")
+        ok = ~np.isnat(attempt) & (attempt >= _NS_MIN) & (attempt <= _NS_MAX)
+        parsed[idx[ok]] = attempt[ok].astype("datetime64[D]")
+        todo[idx[ok]] = False
+    out = np.append(parsed, np.datetime64("NaT"))[day_codes]
+    out[~time_ok] = np.datetime64("NaT")
+    return out
+
+
+def _parse_dates(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Dates at midnight (datetime64[ns]) and the mask of unreadable cells.
+
+    Text is parsed once per distinct value (a date column has few), see
+    :func:`_parse_date_texts`. Native datetimes (Parquet) are only truncated to the day,
+    tz-aware ones first taken to Vietnamese wall-clock time.
+    """
+    if pd.api.types.is_datetime64_any_dtype(s):
+        if getattr(s.dt, "tz", None) is not None:
+            s = s.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
+        days = s.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+        return pd.Series(days.astype("datetime64[ns]"), index=s.index), np.zeros(len(s), bool)
+    codes, uniques = pd.factorize(s)
+    parsed = _parse_date_texts(pd.Series(np.asarray(uniques, dtype=object), dtype="str"))
+    days = np.append(parsed, np.datetime64("NaT"))[codes]
+    bad = (codes >= 0) & np.isnat(days)
+    return pd.Series(days.astype("datetime64[ns]"), index=s.index), bad
+
+
+def convert(kind: str, text: pd.Series) -> tuple[pd.Series, dict[str, np.ndarray], np.ndarray]:
+    """(canonical values, {rule: mask of bad values}, mask of missing values) for a column
+    already through :func:`strip_text`."""
+    if kind in schema.NULL_MARKER_KINDS and not pd.api.types.is_datetime64_any_dtype(text):
+        text = text.where(~text.isin(schema.NULL_MARKERS))
+    missing = text.isna().to_numpy()
+    if kind == "date":
+        values, bad = _parse_dates(text)
+        return values, {"bad_date": bad}, missing
+    if kind in ("id", "text", "period"):
+        return _nfc(text), {}, missing
+    if kind == "count":
+        number = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            bad = ~missing & ~(np.isfinite(number) & (np.mod(number, 1) == 0))
+            negative = ~missing & ~bad & (number < 0)
+            huge = ~missing & ~bad & (number > MAX_COUNT)  # before int64 could wrap it
+        ok = ~missing & ~bad & ~negative & ~huge
+        counts = pd.array(np.where(ok, number, 0).astype(np.int64), dtype="Int64")
+        counts[~ok] = pd.NA
+        return pd.Series(counts, index=text.index), \
+            {"bad_count": bad, "negative_count": negative, "count_too_large": huge}, missing
+    mapped, bad = _vocabulary(text, schema.VOCABULARIES[kind])
+    rule = BAD_VALUE_RULE[kind]
+    if kind == "bool":
+        return pd.Series(mapped == True, index=text.index, dtype=bool), {rule: bad}, missing  # noqa: E712
+    if kind == "online_level":
+        levels = pd.Series(mapped, index=text.index, dtype="Int8")
+        if not levels.isna().any():
+            levels = levels.astype("int8")
+        return levels, {rule: bad}, missing
+    return pd.Series(mapped, index=text.index, dtype="str"), {rule: bad}, missing
+
+
+def default(kind: str, n: int) -> pd.Series:
+    """The value of an optional column the file does not have."""
+    if kind == "bool":
+        return pd.Series(np.zeros(n, dtype=bool))
+    if kind == "date":
+        return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
+    if kind == "count":
+        return pd.Series(pd.array([pd.NA] * n, dtype="Int64"))
+    if kind == "online_level":
+        return pd.Series(pd.array([pd.NA] * n, dtype="Int8"))
+    return pd.Series([None] * n, dtype="str")
+
+
+def empty_frame(table: Table) -> pd.DataFrame:
+    """A table with no file: its columns with their canonical dtypes, no rows."""
+    return pd.DataFrame({c.name: default(c.kind, 0) for c in table.columns})
+
+
+def bad_message(kind: str, value: str) -> str:
+    if kind == "date":
+        return (f"cannot read date {value!r} (expected 14/03/2022, 2022-03-14, "
+                "with or without a time, or an Excel date)")
+    if kind == "count":
+        return f"count {value!r} is not a whole number"
+    noun = {"level": "level", "online_level": "online level", "channel": "channel",
+            "bool": "yes/no value"}[kind]
+    return f"unknown {noun} {value!r}; expected {schema.VOCABULARY_HINTS[kind]}"

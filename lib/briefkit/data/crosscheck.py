@@ -1,0 +1,146 @@
+"""Checks across tables: references, the unit hierarchy, dossiers against their
+unit's level and fields, units without data, dossiers overlapping aggregates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from briefkit import schema
+from briefkit.data.aggregates import parse_periods
+from briefkit.data.loaded import Loaded
+from briefkit.data.rules import problem, rows_text
+
+
+def check_references(loaded: dict[str, Loaded]) -> None:
+    """Every reference (schema.Reference) resolves, where both ends were readable."""
+    for source in loaded.values():
+        for ref in source.table.references:
+            target = loaded.get(ref.table)
+            if target is None or not target.has(ref.target) or not source.has(ref.column):
+                continue
+            values = source.frame[ref.column]
+            known = target.frame[ref.target].dropna()
+            bad = (values.notna() & ~values.isin(known)).to_numpy()
+            if bad.any():
+                noun = ref.table[:-1]
+                msgs = [f"{ref.column} {v!r}: no such {noun} in {target.file}"
+                        for v in values[bad]]
+                source.emit(ref.rule, ref.column, bad, msgs)
+
+
+def check_hierarchy(loaded: dict[str, Loaded]) -> None:
+    """parent_id chains must end at a top unit: a loop would make roll-ups endless."""
+    units = loaded.get("units")
+    if units is None or not units.has("parent_id") or not units.has("unit_id"):
+        return
+    ids, parents = units.frame["unit_id"], units.frame["parent_id"]
+    n = len(ids)
+    first = pd.Series(np.arange(n), index=ids.to_numpy(dtype=object))
+    first = first[~first.index.duplicated() & first.index.notna()]
+    pointer = parents.map(first).fillna(-1).to_numpy(dtype=np.int64)
+    # Pointer doubling: after k rounds a row points 2**k generations up; past n generations
+    # only rows caught in (or below) a loop still point anywhere.
+    for _ in range(max(1, int(np.ceil(np.log2(n + 1))) + 1)):
+        pointer = np.where(pointer >= 0, pointer[np.maximum(pointer, 0)], -1)
+    bad = pointer >= 0
+    if bad.any():
+        units.emit("parent_cycle", "parent_id", bad,
+                   [f"unit {u!r}: following {units.header('parent_id')} loops "
+                    f"(through {p!r}) instead of reaching a top-level unit"
+                    for u, p in zip(ids[bad], parents[bad], strict=True)])
+
+
+def check_dossier_fit(loaded: dict[str, Loaded]) -> None:
+    """Dossiers whose procedure is not of the unit's level, or not in the unit's fields:
+    one warning per (unit, procedure) pair, naming its rows, not one per dossier."""
+    dossiers, units, procs = (loaded.get(n) for n in ("dossiers", "units", "procedures"))
+    if dossiers is None or units is None or procs is None:
+        return
+    d = dossiers.frame[["unit_id", "procedure_id"]].copy()
+    d["row"] = dossiers.rows
+    u = units.frame[["unit_id", "level", "fields"]].drop_duplicates("unit_id").dropna(
+        subset=["unit_id"])
+    p = procs.frame[["procedure_id", "level", "field"]].drop_duplicates("procedure_id").dropna(
+        subset=["procedure_id"])
+    m = d.merge(u, on="unit_id", how="inner").merge(
+        p, on="procedure_id", how="inner", suffixes=("_unit", "_proc"))
+    if m.empty:
+        return
+
+    def emit(rule: str, mask: pd.Series, describe: Callable[[dict[Hashable, Any]], str]) -> None:
+        hits = m[mask.fillna(False).to_numpy(dtype=bool)].sort_values("row")
+        if hits.empty:
+            return
+        groups = hits.groupby(["unit_id", "procedure_id"], sort=False)
+        first = groups.first().reset_index()
+        rows = groups["row"].agg(list).to_list()
+        # one Problem per (unit, procedure) pair, not per dossier
+        for info, listed in zip(first.to_dict("records"), rows, strict=True):
+            dossiers.problems.append(problem(
+                rule, dossiers.file,
+                f"{describe(info)} for unit {info['unit_id']!r}, procedure "
+                f"{info['procedure_id']!r} ({len(listed)} dossier(s): {rows_text(listed)})",
+                listed[0], dossiers.header("procedure_id")))
+
+    if units.has("level") and procs.has("level"):
+        emit("level_mismatch",
+             m["level_unit"].notna() & m["level_proc"].notna()
+             & (m["level_unit"] != m["level_proc"]),
+             lambda r: f"procedure of level {r['level_proc']!r} at a unit of level "
+                       f"{r['level_unit']!r}")
+    if units.has("fields") and procs.has("field"):
+        allowed = u.dropna(subset=["fields"]).assign(
+            field_key=lambda f: f["fields"].str.split(";")).explode("field_key")
+        allowed["field_key"] = allowed["field_key"].map(schema.fold, na_action="ignore")
+        allowed = allowed[["unit_id", "field_key"]].drop_duplicates().assign(allowed=True)
+        codes, uniques = pd.factorize(m["field"])
+        m["field_key"] = np.array([schema.fold(str(x)) for x in uniques] + [None],
+                                  dtype=object)[codes]
+        found = m[["unit_id", "field_key"]].merge(allowed, how="left", on=["unit_id", "field_key"])
+        has_fields = m["unit_id"].isin(allowed["unit_id"]) & m["field"].notna()
+        emit("field_mismatch", has_fields & found["allowed"].isna().to_numpy(),
+             lambda r: f"field {r['field']!r} is not among the unit's fields "
+                       f"({r['fields']!r})")
+
+
+def check_coverage(loaded: dict[str, Loaded]) -> None:
+    """Units without any data; units with both dossiers and aggregates for a period."""
+    units, dossiers, aggregates = (loaded.get(n) for n in ("units", "dossiers", "aggregates"))
+    if units is None or dossiers is None or not units.has("unit_id"):
+        return
+    ids = units.frame["unit_id"]
+    with_data = set(dossiers.frame["unit_id"].dropna())
+    if aggregates is not None:
+        with_data |= set(aggregates.frame["unit_id"].dropna())
+    # A unit that is some unit's parent gets its figures from the roll-up of its children.
+    parents = set(units.frame["parent_id"].dropna())
+    idle = (ids.notna() & ~ids.isin(with_data) & ~ids.isin(parents)).to_numpy()
+    if idle.any():
+        units.emit("unit_without_data", "unit_id", idle,
+                   [f"unit {v!r} has no dossiers and no aggregates: its KPIs will be empty"
+                    for v in ids[idle]])
+
+    if aggregates is None or aggregates.frame.empty or dossiers.frame.empty:
+        return
+    d = dossiers.frame
+    # A unit's dossier data spans from its first receipt to its last result (open dossiers:
+    # forever, they are carried over); aggregates periods meeting that span overlap.
+    last = d["resolved_at"].where(d["resolved_at"].notna(), pd.Timestamp.max.normalize())
+    last = last.where(last >= d["received_at"], d["received_at"])
+    span = pd.DataFrame({"unit_id": d["unit_id"], "first": d["received_at"], "last": last}) \
+        .dropna().groupby("unit_id").agg(first=("first", "min"), last=("last", "max"))
+    a = aggregates.frame[["unit_id", "period"]]
+    periods = parse_periods(a["period"])
+    first = a["unit_id"].map(span["first"]).to_numpy(dtype="datetime64[ns]")
+    last_day = a["unit_id"].map(span["last"]).to_numpy(dtype="datetime64[ns]")
+    overlap = (first <= periods.end) & (last_day >= periods.start)  # NaT compares False
+    if overlap.any():
+        aggregates.emit(
+            "dossier_aggregate_overlap", "period", overlap,
+            [f"unit {u!r} also has dossier records reaching into period {p!r}: the dossier "
+             "data wins and this aggregates row is not used for that period"
+             for u, p in zip(a["unit_id"][overlap], a["period"][overlap], strict=True)])

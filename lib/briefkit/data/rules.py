@@ -1,0 +1,79 @@
+"""The validation rules (id → severity, meaning) and the Problem each one makes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from briefkit.problems import Problem, Severity
+
+#: Every validation rule: id → (severity, what it means). Problems carry the id in ``rule``.
+#: The largest count an aggregates cell may hold: no unit handles a billion dossiers in a
+#: period, and a larger number would wrap around in 64-bit arithmetic.
+MAX_COUNT = 1_000_000_000
+
+RULES: dict[str, tuple[Severity, str]] = {
+    # errors: the data cannot give correct KPIs
+    "missing_folder": ("error", "the data folder does not exist"),
+    "missing_file": ("error", "a required table (units, procedures, dossiers) has no file"),
+    "ambiguous_file": ("error", "a table exists in two formats (e.g. units.csv and units.xlsx)"),
+    "unreadable_file": ("error", "the file cannot be read (encoding, damaged, CSV syntax)"),
+    "missing_column": ("error", "a required column is absent"),
+    "duplicate_column": ("error", "two headers designate the same column"),
+    "empty_value": ("error", "a required value (id, reference, channel, date…) is empty"),
+    "duplicate_id": ("error", "an id is used by two rows"),
+    "unknown_unit": ("error", "a unit id that units does not define"),
+    "unknown_procedure": ("error", "a procedure id that procedures does not define"),
+    "parent_cycle": ("error", "following parent_id loops instead of reaching a top unit"),
+    "bad_date": ("error", "a date that cannot be read"),
+    "resolved_before_received": ("error", "result date before the receipt date"),
+    "unknown_channel": ("error", "a channel outside the contract's vocabulary"),
+    "bad_boolean": ("error", "a yes/no value that cannot be read"),
+    "unknown_level": ("error", "a level other than tinh / huyen / xa"),
+    "unknown_online_level": ("error", "an online level other than 2 / 3 / 4"),
+    "bad_count": ("error", "an aggregates count that is not a whole number"),
+    "negative_count": ("error", "a negative aggregates count"),
+    "count_too_large": ("error", "an aggregates count above a billion (MAX_COUNT)"),
+    "bad_period": ("error", "an aggregates period that cannot be read"),
+    "duplicate_period": ("error", "two aggregates rows for the same unit and period"),
+    "form06_identity": ("error", "an aggregates row breaks the Biểu 06 identity"),
+    "form06_bound": ("error", "an optional Biểu 06 count exceeds what contains it"),
+    "change_cycle": ("error", "following unit_changes from a unit leads back to it"),
+    "change_into_former_unit": ("error", "a unit merged into a unit that had already ended"),
+    "activity_after_change": ("error", "a former unit with dossiers or aggregates on or after "
+                                       "its change's effective date"),
+    # warnings: suspicious, reported, not blocking
+    "due_before_received": ("warning", "due date before the receipt date"),
+    "date_out_of_range": ("warning", "a date in the future or before 2000"),
+    "level_mismatch": ("warning", "a dossier's procedure is of another level than its unit"),
+    "field_mismatch": ("warning", "a dossier's procedure field is not among its unit's fields"),
+    "unit_without_data": ("warning", "a unit with neither dossiers nor aggregates"),
+    "dossier_aggregate_overlap": ("warning", "dossiers and aggregates cover the same unit+period"),
+    "numeric_code": ("warning", "a code column stored as numbers (Excel/Parquet)"),
+    "empty_table": ("warning", "a table file without any record"),
+}
+
+#: Rule id for a value that its column's kind cannot read.
+BAD_VALUE_RULE: dict[str, str] = {
+    "level": "unknown_level",
+    "online_level": "unknown_online_level",
+    "channel": "unknown_channel",
+    "bool": "bad_boolean",
+    "date": "bad_date",
+}
+
+MAX_ROWS_LISTED = 5
+
+
+def problem(rule: str, file: str, message: str, row: int | None = None,
+             column: str | None = None) -> Problem:
+    """A Problem whose severity comes from :data:`RULES`, so a rule is never both."""
+    return Problem(file=file, message=message, row=row, column=column,
+                   severity=RULES[rule][0], rule=rule)
+
+
+def rows_text(rows: Sequence[int]) -> str:
+    """``rows 2, 5, 9 and 12 more`` — a short listing for grouped warnings."""
+    shown = ", ".join(str(r) for r in rows[:MAX_ROWS_LISTED])
+    more = len(rows) - MAX_ROWS_LISTED
+    word = "row" if len(rows) == 1 else "rows"
+    return f"{word} {shown}" + (f" and {more} more" if more > 0 else "")
