@@ -80,7 +80,7 @@ def dataset(*, changes: bool = True) -> Dataset:
                           "sent_at": pd.Series([], dtype="datetime64[ns]"),
                           "electronic": pd.Series([], dtype=bool),
                           "digitally_signed": pd.Series([], dtype=bool)})
-    from briefkit.data import _empty_frame
+    from briefkit.data.convert import empty_frame as _empty_frame
     from briefkit.schema import AGGREGATES, UNIT_CHANGES
 
     return Dataset(units=UNITS.copy(), procedures=PROCEDURES.copy(), dossiers=dossiers(),

@@ -311,7 +311,7 @@ def test_xlsx_rows_are_sheet_rows(tmp_path: Path, tables: dict[str, Table]) -> N
 
 
 def test_xlsx_number_rendering() -> None:
-    from briefkit.data import _render_number
+    from briefkit.data.raw import render_number as _render_number
 
     assert _render_number(7, "000") == "007"
     assert _render_number(1.0016, "0.000000") == "1.001600"
