@@ -11,6 +11,14 @@ from briefkit.problems import Problem, Severity
 #: period, and a larger number would wrap around in 64-bit arithmetic.
 MAX_COUNT = 1_000_000_000
 
+#: Limits of a data file, checked before its records are converted (a file beyond them is
+#: refused at once, not after minutes): Excel's own limits for a cell's text and a sheet's
+#: columns, and a record count far beyond any one-stop system's export (issue 10's national
+#: scale is a partitioned Parquet dataset, many files).
+MAX_CELL_CHARS = 32_767
+MAX_COLUMNS = 16_384
+MAX_ROWS = 100_000_000
+
 RULES: dict[str, tuple[Severity, str]] = {
     # errors: the data cannot give correct KPIs
     "missing_folder": ("error", "the data folder does not exist"),
@@ -19,6 +27,10 @@ RULES: dict[str, tuple[Severity, str]] = {
     "unreadable_file": ("error", "the file cannot be read (encoding, damaged, CSV syntax)"),
     "missing_column": ("error", "a required column is absent"),
     "duplicate_column": ("error", "two headers designate the same column"),
+    "file_too_large": ("error", "a file with more rows or columns than the limits allow "
+                                "(MAX_ROWS, MAX_COLUMNS)"),
+    "cell_too_long": ("error", "a cell with more text than a spreadsheet cell holds "
+                               "(MAX_CELL_CHARS)"),
     "empty_value": ("error", "a required value (id, reference, channel, date…) is empty"),
     "duplicate_id": ("error", "an id is used by two rows"),
     "unknown_unit": ("error", "a unit id that units does not define"),
