@@ -133,7 +133,7 @@ class DaskPool(Pool):
                  **client_kwargs: Any) -> None:
         self.context = context
         self._size: int | None = None
-        self._warming: list[distributed.Future] = []
+        self._warming: list[distributed.Future[Any]] = []
         if isinstance(address, distributed.Client):
             self.client, self._own = address, False
         else:
@@ -193,7 +193,7 @@ class DaskPool(Pool):
         keys = [f"briefkit-{hashlib.sha256(f'{run_id}/{t.key}'.encode()).hexdigest()[:32]}"
                 for t in shipped]
         by_dask_key: dict[Key, str] = {k: t.key for k, t in zip(keys, shipped, strict=True)}
-        pending: dict[Key, distributed.Future] = {}
+        pending: dict[Key, distributed.Future[Any]] = {}
         try:
             try:  # one message: the scheduler sees the whole batch at once and queues it
                 futures = self.client.map(run_on_worker, shipped, key=keys, pure=False,
@@ -226,7 +226,7 @@ class DaskPool(Pool):
             self._release_warm_up()
 
     @staticmethod
-    def _result(future: distributed.Future, key: str) -> TaskResult:
+    def _result(future: distributed.Future[Any], key: str) -> TaskResult:
         try:
             result = future.result()
             if not isinstance(result, TaskResult):

@@ -134,8 +134,10 @@ def _make_shell() -> Any:
     config.HistoryManager.hist_file = ":memory:"  # no sqlite file under ~/.ipython
     config.InteractiveShell.colors = "linux"  # coloured tracebacks, as a kernel sends them
     shell = InteractiveShell.instance(config=config)
-    shell.display_pub = Publisher(shell=shell, parent=shell)
-    shell.displayhook = Hook(shell=shell, cache_size=shell.cache_size, parent=shell)
+    # IPython's constructors are unannotated (traitlets' **kwargs)
+    shell.display_pub = Publisher(shell=shell, parent=shell)  # type: ignore[no-untyped-call]
+    shell.displayhook = Hook(  # type: ignore[no-untyped-call]
+        shell=shell, cache_size=shell.cache_size, parent=shell)
     shell.display_trap = DisplayTrap(hook=shell.displayhook)  # run_cell installs this one
     shell.sys_excepthook = sys.excepthook
     return shell

@@ -49,13 +49,14 @@ def compute_request(request: KpiRequest, dataset: Dataset | None = None) -> KpiR
     return KpiResult(period, ds, table, targets, request)
 
 
-def _csv_number(x: float) -> str:
+def _csv_number(x: object) -> str:
     """Counts print as integers, fractions with full precision, missing as empty."""
     if x is None or (isinstance(x, float) and np.isnan(x)) or x is pd.NA:
         return ""
-    if float(x).is_integer():
-        return str(int(x))
-    return repr(float(x))
+    number = float(x)  # type: ignore[arg-type]  # a count or a fraction: float() reads both
+    if number.is_integer():
+        return str(int(number))
+    return repr(number)
 
 
 def kpis_csv_text(table: pd.DataFrame) -> str:

@@ -400,12 +400,12 @@ class BriefingHTMLExporter(HTMLExporter):
             DOCUMENT_INFO_MIMETYPE, "text/html", "text/markdown", "image/svg+xml",
             "image/png", "image/jpeg", "text/latex", "text/plain",
         ]}})
-        base = super().default_config.copy()
+        base: Config = super().default_config.copy()
         base.merge(c)
         return base
 
     def default_filters(self) -> Any:
-        yield from super().default_filters()
+        yield from super().default_filters()  # type: ignore[no-untyped-call]  # nbconvert's
         yield ("inline_svg", inline_svg)
         yield ("svg_base64", svg_base64)
         yield ("data_uri_payload", data_uri_payload)
@@ -418,7 +418,7 @@ class BriefingHTMLExporter(HTMLExporter):
         a full re-parse; the template writes alt texts itself."""
         langinfo = nb.metadata.get("language_info", {})
         lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
-        self.register_filter("highlight_code", self.filters.get(
+        self.register_filter("highlight_code", self.filters.get(  # type: ignore[no-untyped-call]
             "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
         text, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
         _name_export(resources)
@@ -538,7 +538,8 @@ def _pdf_resources() -> _PdfResources | None:
     """This thread's shared PDF resources (built on first use); None when the stylesheet
     cannot be handed to WeasyPrint parsed (then each document parses its own)."""
     if hasattr(_local, "pdf"):
-        return _local.pdf
+        shared: _PdfResources | None = _local.pdf
+        return shared
     if threading.current_thread() is threading.main_thread():
         atexit.register(_release_pdf_resources)
     from weasyprint import CSS
@@ -654,7 +655,8 @@ def html_to_pdf(html_text: str, base_url: str | None = None) -> bytes:
             _preloaded.reset(token)
     _custom_metadata(document.metadata)
     with source_date_epoch(font_epoch(document.metadata.created)):
-        return document.write_pdf(**{**_PDF_OPTIONS, "custom_metadata": True})
+        pdf: bytes = document.write_pdf(**{**_PDF_OPTIONS, "custom_metadata": True})
+        return pdf
 
 
 def _custom_metadata(metadata: Any) -> None:
@@ -673,7 +675,8 @@ def _default_exporter() -> BriefingHTMLExporter:
     """This thread's briefing exporter, built once (the template environment with it)."""
     exporter = getattr(_exporters, "html", None)
     if exporter is None:
-        exporter = _exporters.html = BriefingHTMLExporter()
+        # nbconvert's Exporter.__init__ is unannotated
+        exporter = _exporters.html = BriefingHTMLExporter()  # type: ignore[no-untyped-call]
     return exporter
 
 

@@ -120,10 +120,10 @@ def _shown(kpi: KpiDef, value: Any) -> float:
     """The value as printed (fractions rounded at percent precision), so differences of
     printed figures are what a reader computes by hand."""
     if kpi.kind == "rate":
-        return round_half_up(value, _RATE_DECIMALS + 2)
+        return float(round_half_up(value, _RATE_DECIMALS + 2))
     if kpi.kind == "points":
-        return round_half_up(value, 2)
-    return round_half_up(value, 0)
+        return float(round_half_up(value, 2))
+    return float(round_half_up(value, 0))
 
 
 def signed_difference(kpi: KpiDef, diff: Any, *, unit: bool = True) -> str:

@@ -36,7 +36,7 @@ class StrictLoader(yaml.SafeLoader):
     """PyYAML's safe loader without anchors, aliases, duplicate keys or unusual tags."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        event: Any = self.peek_event()
+        event: Any = self.peek_event()  # type: ignore[no-untyped-call]  # PyYAML's own
         start: Any = event.start_mark
         if isinstance(event, yaml.AliasEvent):
             raise yaml.composer.ComposerError(

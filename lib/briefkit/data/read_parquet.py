@@ -66,6 +66,7 @@ def _series_as_text(s: pd.Series) -> pd.Series:
                             dtype=object)
         return pd.Series(rendered[codes], index=s.index, dtype="str")
     if pd.api.types.is_datetime64_any_dtype(s):
-        return s.dt.strftime("%Y-%m-%d %H:%M:%S").astype("str")
+        stamped: pd.Series = s.dt.strftime("%Y-%m-%d %H:%M:%S")
+        return stamped.astype("str")
     return s.map(lambda v: v if v is None or isinstance(v, str) else str(v),
                  na_action="ignore").astype("str")

@@ -47,7 +47,7 @@ def receipt_volume(days: np.ndarray, world: World) -> np.ndarray:
     b = world.behaviour
     weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
     years = days.astype("datetime64[Y]").astype(np.int64) + 1970
-    volume = np.asarray(b.weekday_volume)[weekday] * (1 + b.yearly_volume_growth) ** (
+    volume: np.ndarray = np.asarray(b.weekday_volume)[weekday] * (1 + b.yearly_volume_growth) ** (
         years - b.volume_base_year
     )
     for tet in world.lunar_new_year.values():
@@ -72,7 +72,8 @@ def online_uptake_logit(days: np.ndarray, behaviour: Behaviour) -> np.ndarray:
     anchor_days = np.array([d for d, _ in behaviour.online_uptake], dtype="datetime64[D]")
     anchor_share = np.array([s for _, s in behaviour.online_uptake])
     anchor_logit = np.log(anchor_share / (1 - anchor_share))
-    return np.interp(days.astype(np.int64), anchor_days.astype(np.int64), anchor_logit)
+    return np.asarray(np.interp(days.astype(np.int64), anchor_days.astype(np.int64),
+                                anchor_logit))
 
 
 def office_minutes(behaviour: Behaviour) -> np.ndarray:

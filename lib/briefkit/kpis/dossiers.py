@@ -172,5 +172,6 @@ def late_without_apology(ds: Dataset, period: Period, unit_id: str | None = None
     listing.insert(3, "procedure_name", listing["procedure_id"].map(
         ds.procedures.set_index("procedure_id")["name"]))
     listing["days_late"] = (listing["resolved_at"] - listing["due_at"]).dt.days
-    return listing.sort_values(["days_late", "dossier_id"], ascending=[False, True]).reset_index(
-        drop=True)
+    ordered: pd.DataFrame = listing.sort_values(["days_late", "dossier_id"],
+                                                ascending=[False, True])
+    return ordered.reset_index(drop=True)
