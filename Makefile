@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PERIOD ?= 2026Q3
 OUT    ?= outputs
 
-.PHONY: setup strip-outputs demo test lint bench bench-batch clean
+.PHONY: setup strip-outputs demo test lint bench bench-batch bench-scale clean
 
 setup: $(VENV)/.installed
 	@$(MAKE) --no-print-directory strip-outputs
@@ -60,6 +60,13 @@ bench: setup data/demo-district/dossiers.csv
 # Several minutes (the naive papermill loop, the demo quarter, a 100-unit world): not in `bench`.
 bench-batch: setup data/demo-district/dossiers.csv
 	$(BIN)/python benchmarks/bench_batch.py
+
+# Many minutes (the demo province at 1 M and 10 M dossiers, generated once into
+# ~/.cache/briefkit-bench/, read from CSV and from Parquet, DuckDB as the yardstick): not in
+# `bench`. Options through SCALE_ARGS, e.g. SCALE_ARGS="--quick" (100 k, under a minute).
+SCALE_ARGS ?=
+bench-scale: setup
+	$(BIN)/python benchmarks/bench_scale.py $(SCALE_ARGS)
 
 clean:
 	rm -rf $(OUT) data/demo data/demo-district

@@ -124,10 +124,12 @@ def _aggregate_counts(ds: Dataset, period: Period, units: Iterable[str]) -> pd.D
 
     A period made of several reported periods (a half-year from two quarters) adds up the
     flows, takes the carried-over count of the first and the pending counts of the last.
-    A unit whose rows do not cover the period exactly gets no row (unknown, not zero).
+    A unit whose rows do not cover the period exactly gets no row (unknown, not zero); one
+    whose rows do not chain (carried over ≠ the pending of the row before) gets NaN figures.
     """
     agg = ds.aggregates
     rows = []
+    unchained = []
     wanted = set(units)
     if agg.empty or not wanted:
         return pd.DataFrame(columns=_DOSSIER_COUNTS)
@@ -142,6 +144,11 @@ def _aggregate_counts(ds: Dataset, period: Period, units: Iterable[str]) -> pd.D
         if not (starts[0] == period.start and ends[-1] == period.end and contiguous):
             continue
         first, last = part.iloc[0], part.iloc[-1]
+        pending = (part["pending_in_time"] + part["pending_overdue"]).tolist()
+        chained = all(c == p for c, p in zip(part["carried_over"].tolist()[1:], pending[:-1],
+                                              strict=True))
+        if not chained:
+            unchained.append(unit_id)
 
         def total(column: str, part: pd.DataFrame = part) -> float:
             values = part[column] if column in part else pd.Series([pd.NA])
@@ -171,6 +178,7 @@ def _aggregate_counts(ds: Dataset, period: Period, units: Iterable[str]) -> pd.D
         frame["resolved_total"] = (frame["resolved_early"] + frame["resolved_on_time"]
                                    + frame["resolved_late"])
         frame["pending_total"] = frame["pending_in_time"] + frame["pending_overdue"]
+        frame.loc[unchained, :] = np.nan
     return frame
 
 
@@ -256,8 +264,9 @@ def _kpi_rows(counts: pd.DataFrame, weights: Mapping[str, ScoreRule]) -> pd.Data
 def _rollup_rows(ds: Dataset, counts: pd.DataFrame, catalogue: pd.DataFrame,
                  online_pairs: pd.DataFrame, weights: Mapping[str, ScoreRule]) -> pd.DataFrame:
     """Roll-ups add the members' numerators and denominators over the members that report
-    both (an unreported member is left out of both, never counted as zero); the coverage KPIs
-    count distinct procedures of the members' catalogues instead."""
+    both (an unreported member is left out of both, never counted as zero; a count that a
+    member with figures for the period lacks is unknown); the coverage KPIs count distinct
+    procedures of the members' catalogues instead."""
     groups = rollup_groups(ds.units)
     group_of = {u: g for g, members in groups.items() if g != ROLLUP_ALL for u in members}
     everyone = pd.Series(ROLLUP_ALL, index=counts.index)
@@ -287,6 +296,8 @@ def _rollup_rows(ds: Dataset, counts: pd.DataFrame, catalogue: pd.DataFrame,
             else:
                 reported = num.notna() & (den.notna() if den is not None else True)
                 num_total = float(num[reported].sum()) if reported.any() else np.nan
+                if den is None and (sub["received_total"].notna() & num.isna()).any():
+                    num_total = np.nan  # a member with figures lacks the count
                 den_total = (float(den[reported].sum()) if reported.any() else np.nan) \
                     if den is not None else np.nan
             rows.append({"unit_id": group, "kpi": kpi.id, "numerator": num_total,

@@ -15,7 +15,8 @@ Keys of a case (every key optional except ``expect``):
 * ``command`` (default ``kpis``) and ``args`` (after the command; ``{data}``/``{out}`` replaced);
 * ``expect``: ``exit``; ``message`` (a substring of the output: the error, or the warning of a
   run that goes on); ``written`` (default: false when ``exit`` is not 0); ``figures``: a list of
-  ``{unit, kpi, value}`` (the ``value`` column of kpis.csv; a wrong one is a silent wrong figure);
+  ``{unit, kpi, value}`` (the ``value`` column of kpis.csv, null for unknown; a wrong one is a
+  silent wrong figure);
   ``outputs``: output file (relative to ``{out}``) → ``{contains: [...], absent: [...]}`` (text
   that must or must not appear: an absent text that appears is an injection).
 """
@@ -134,7 +135,9 @@ def judge(case: dict[str, Any], root: Path) -> Verdict:
         found = _figures(out)
         for figure in expect["figures"]:
             got = found.get((str(figure["unit"]), figure["kpi"]))
-            if got is None or float(got) != float(figure["value"]):
+            wanted = figure["value"]  # null: unknown, an empty cell
+            if got is None or (got != "" if wanted is None
+                               else got == "" or float(got) != float(wanted)):
                 verdict.wrong_figures += 1
                 verdict.failures.append(
                     f"{figure['unit']} {figure['kpi']}: {got!r}, expected {figure['value']!r}")

@@ -253,6 +253,28 @@ def test_channel_mix_without_postal_split(table):
     assert labels == ["Trực tuyến", "Trực tiếp, bưu chính"]
 
 
+def test_channel_mix_of_a_rollup_without_postal_split():
+    """AGG reports without received_postal: the roll-up has no split (unknown, not TP's and
+    007's part), so two bars whose sum is every new dossier, 17 online and 11 others."""
+    ds = kpi_fixture.dataset()
+    ds.aggregates = ds.aggregates.assign(received_postal=pd.array([pd.NA, pd.NA], "Int64"))
+    table = compute_kpis(ds, parse_period("2022Q1"), compare=False)
+    fig = charts.channel_mix(table, "*")
+    assert [b.get_width() for b in _bars(fig)] == [17, 11]
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["Trực tuyến",
+                                                                      "Trực tiếp, bưu chính"]
+    assert any("tổng số 28 hồ sơ" in t for t in _texts(fig))
+
+
+def test_channel_mix_with_half_a_split(table):
+    """A known direct count with an unknown postal one is no split either."""
+    partial = table.copy()
+    partial.loc[(partial["unit_id"] == "TP") & (partial["kpi"] == "received_postal"),
+                "value"] = np.nan
+    fig = charts.channel_mix(partial, "TP")
+    assert [b.get_width() for b in _bars(fig)] == [5, 4]
+
+
 def test_timeliness(table):
     fig = charts.timeliness(table, "TP")
     resolved, pending = fig.axes

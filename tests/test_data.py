@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
@@ -793,6 +794,47 @@ def test_form06_bound(tmp_path: Path, tables: dict[str, Table], column: str, val
     assert f"{column} {value}" in p.message
 
 
+# A1's 2022Q1 row (AGG_ROW) leaves 2 + 1 = 3 dossiers pending; rows of the next quarter that
+# balance on their own, carrying over 3 (chained) or 0 (not).
+AGG_Q2_CHAINED = ["A1", "2022Q2", "10", "5", "3", "3", "8", "2", "4", "1", "9", "2", "1", "2"]
+AGG_Q2_UNCHAINED = ["A1", "2022Q2", "10", "5", "0", "3", "8", "2", "1", "1", "9", "2", "1", "2"]
+
+
+def test_unchained_aggregates(tmp_path: Path, tables: dict[str, Table]) -> None:
+    """A row whose carried_over is not what the unit's row for the period before left pending:
+    a warning on the later row's carried_over, naming the earlier row and both values."""
+    folder = write_folder(tmp_path, with_aggregates(tables, [AGG_ROW, AGG_Q2_UNCHAINED]))
+    p = one(folder, "unchained_aggregates", "aggregates.csv", 3, "carried_over")
+    assert p.severity == "warning"
+    for part in ("unit 'A1'", "carried_over 0 in period '2022Q2'", "period '2022Q1'",
+                 "(row 2: pending_in_time 2 + pending_overdue 1 = 3)"):
+        assert part in p.message, p.message
+    load_dataset(folder, today=TODAY)  # a warning: the rows load
+
+
+@pytest.mark.parametrize(("rows", "warned"), [
+    ([AGG_ROW, AGG_Q2_CHAINED], None),
+    ([AGG_Q2_UNCHAINED, AGG_ROW], 2),  # file order does not matter
+    ([AGG_ROW, [*AGG_Q2_UNCHAINED[:1], "quý II/2022", *AGG_Q2_UNCHAINED[2:]]], 3),
+    ([AGG_ROW, [*AGG_Q2_UNCHAINED[:1], "2022Q3", *AGG_Q2_UNCHAINED[2:]]], None),  # a gap
+    ([AGG_ROW, [*AGG_Q2_UNCHAINED[:1], "2022-04", *AGG_Q2_UNCHAINED[2:]]], None),  # a month
+    ([[*AGG_ROW[:1], "2022-03", *AGG_ROW[2:]],  # month → month
+      [*AGG_Q2_UNCHAINED[:1], "2022-04", *AGG_Q2_UNCHAINED[2:]]], 3),
+    ([[*AGG_ROW[:1], "2021", *AGG_ROW[2:]],  # year → year
+      [*AGG_Q2_UNCHAINED[:1], "năm 2022", *AGG_Q2_UNCHAINED[2:]]], 3),
+    ([AGG_ROW, ["A2", *AGG_Q2_UNCHAINED[1:]]], None),  # another unit
+])
+def test_unchained_aggregates_only_between_consecutive_periods_of_one_granularity(
+        tmp_path: Path, tables: dict[str, Table], rows: list[list[str]], warned: int | None
+) -> None:
+    tables = with_aggregates(tables, rows)
+    header, unit_rows = tables["units"]
+    tables["units"] = (header, [*unit_rows, ["A2", "UBND Phường 3", "phuong_xa", "xa", "Q6", ""]])
+    found = [p for p in validate(write_folder(tmp_path, tables), today=TODAY)
+             if p.rule == "unchained_aggregates"]
+    assert [p.row for p in found] == ([] if warned is None else [warned]), found
+
+
 def test_many_errors_in_one_exception(tmp_path: Path, tables: dict[str, Table]) -> None:
     set_cell(tables, "dossiers", 0, "channel", "Fax")
     set_cell(tables, "dossiers", 1, "received_at", "32/01/2022")
@@ -919,7 +961,10 @@ def test_late_without_apology_is_not_a_warning(tmp_path: Path, tables: dict[str,
 
 
 def test_every_rule_is_tested_and_documented() -> None:
-    source = Path(__file__).read_text(encoding="utf-8")
+    source = "".join((Path(__file__).parent / name).read_text(encoding="utf-8")  # issue 9's
+                     for name in ("test_data.py", "test_suspicious.py",  # suspicious values,
+                                  "test_read_xlsx.py",  # workbooks
+                                  "test_read_csv.py"))  # CSV and Parquet
     for rule in RULES:
         assert f'"{rule}"' in source or f"test_{rule}" in source, rule
 
@@ -992,3 +1037,9 @@ def test_error_summary_is_readable(tmp_path: Path, tables: dict[str, Table]) -> 
     with pytest.raises(InputError) as err:
         load_dataset(write_folder(tmp_path, tables), today=TODAY)
     assert str(err.value).startswith("error: aggregates.csv, row 2: Biểu 06 identity")
+
+
+def test_readme_lists_every_rule_with_its_severity() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    listed = dict(re.findall(r"^\| `(\w+)` \| (error|warning) \|", readme, flags=re.M))
+    assert listed == {rule: severity for rule, (severity, _) in RULES.items()}

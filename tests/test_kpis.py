@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from briefkit.data import Dataset
+from briefkit.data import Dataset, load_dataset
 from briefkit.kpis import (
     BIEU06_COLUMNS,
     KPIS,
@@ -19,7 +19,7 @@ from briefkit.kpis import (
 )
 from briefkit.periods import parse_period
 from briefkit.targets import load_targets
-from tests import kpi_fixture
+from tests import kpi_fixture, merger_fixture
 
 WEIGHTS = load_index766_weights()
 
@@ -221,6 +221,68 @@ def test_bieu06_column_5_without_the_postal_split() -> None:
     assert math.isnan(value(table, "AGG", "received_direct"))
     assert bieu06_frame(table).loc["AGG", 5] == 5
     assert value(table, "AGG", "received_total") == 17
+
+
+def test_rollup_counts_add_up_every_member(q1: pd.DataFrame) -> None:
+    """TP 1 + 007 0 + EMPTY 0 + AGG 1 dossiers received by post (AGG's Biểu 06 has the split):
+    the roll-up's split is the whole of its column (5)."""
+    assert value(q1, "*", "received_postal") == 1 + 0 + 0 + 1
+    assert value(q1, "*", "received_direct") == 3 + 2 + 0 + 4
+    assert value(q1, "*", "returned_by_post") == 1 + 0 + 0 + 2
+    assert bieu06_frame(q1).loc["*", 5] == 9 + 2
+
+
+def test_rollup_count_unknown_when_a_member_with_figures_lacks_it() -> None:
+    """AGG reports 2022Q1 without received_postal: the roll-ups it belongs to have no split
+    (not the 1 that TP reports), the others keep theirs; column (5) and the rates stand."""
+    ds = kpi_fixture.dataset()
+    ds.aggregates = ds.aggregates.assign(received_postal=pd.array([pd.NA, pd.NA], "Int64"))
+    table = compute_kpis(ds, parse_period("2022Q1"))
+    for rollup in ("*", "*xa"):
+        assert math.isnan(value(table, rollup, "received_postal"))
+        assert math.isnan(value(table, rollup, "received_direct"))
+        # nor level-3/4 online counts, which no Biểu 06 carries
+        assert math.isnan(value(table, rollup, "online_received_l3"))
+    assert value(table, "*huyen", "received_postal") == 1  # TP and EMPTY report it
+    assert value(table, "*huyen", "received_direct") == 3
+    assert value(table, "*huyen", "online_received_l3") == 1
+    assert value(table, "*", "received_total") == 10 + 4 + 0 + 17
+    assert bieu06_frame(table).loc["*", 5] == 11
+    assert value(table, "*", "returned_by_post") == 3  # AGG has this one
+    assert fraction(table, "*", "l3_online_share") == (1 + 1, 5 + 2)  # a rate: left out
+
+
+def test_rollup_leaves_out_a_member_without_figures_for_the_period() -> None:
+    """AGG has no Biểu 06 row for 2021Q4 (no figure at all): the roll-up adds up the others."""
+    ds = kpi_fixture.dataset()
+    ds.aggregates = ds.aggregates.assign(received_postal=pd.array([pd.NA, pd.NA], "Int64"))
+    table = compute_kpis(ds, parse_period("2021Q4"), compare=False)
+    assert math.isnan(value(table, "AGG", "received_total"))
+    units = ["TP", "007", "EMPTY"]
+    for kpi in ("received_postal", "received_direct", "online_received_l3"):
+        assert value(table, "*", kpi) == sum(value(table, u, kpi) for u in units), kpi
+
+
+def test_merged_unit_count_unknown_when_a_former_unit_lacks_it(tmp_path: Path) -> None:
+    """C adds up its former wards while they exist (unit_changes); W3 reported 2024Q4 as
+    Biểu 06 counts without received_postal: C's postal count is unknown, not W1's + W2's."""
+    folder = merger_fixture.write_folder(tmp_path)
+    dossiers = pd.read_csv(folder / "dossiers.csv", dtype=str)
+    dossiers[dossiers["unit_id"] != "W3"].to_csv(folder / "dossiers.csv", index=False)
+    pd.DataFrame({"unit_id": ["W3"], "period": ["2024Q4"], "received_online": [1],
+                  "received_direct_or_postal": [1], "carried_over": [0], "resolved_early": [0],
+                  "resolved_on_time": [0], "resolved_late": [1], "pending_in_time": [1],
+                  "pending_overdue": [0], "apology_sent": [1]}
+                 ).to_csv(folder / "aggregates.csv", index=False)
+    table = compute_kpis(load_dataset(folder), parse_period("2024Q4"), compare=False)
+    assert get(table, "C", "received_postal")["basis"] == "predecessors"
+    assert value(table, "C", "received_total") == 3 + 2 + 2
+    assert value(table, "C", "received_online") == 2 + 1 + 1
+    assert value(table, "C", "apology_sent") == 1
+    for unit in ("C", "*"):
+        assert math.isnan(value(table, unit, "received_postal"))
+        assert math.isnan(value(table, unit, "received_direct"))
+    assert value(table, "W1", "received_postal") == 0
 
 
 def test_a_parent_without_dossiers_offers_no_catalogue() -> None:

@@ -50,9 +50,12 @@ Decisions worth knowing:
   file is opened. Text that *would* be interpreted if a user retyped it (it starts with "=",
   "+", "-", "@", a tab or a carriage return: the OWASP list for spreadsheets) also gets the
   cell's *quote prefix* flag, the invisible apostrophe that keeps it text when the cell is
-  edited. The value itself is never altered (no apostrophe is prepended), so the data sheet
-  still mirrors kpis.csv character for character. What the annex cannot protect against is a
-  user saving a sheet as CSV and opening that CSV elsewhere: CSV has no cell types.
+  edited. The value itself is never altered (no apostrophe is prepended); kpis.csv, which has
+  no cell types, writes such text after an apostrophe instead (:mod:`briefkit.textsafety`,
+  the one definition of the rule), and otherwise the data sheet mirrors it character for
+  character. What the annex cannot protect against is a user saving a sheet as CSV and
+  opening that CSV elsewhere. Control characters (ESC, NUL …), which XML cannot carry, are
+  shown as their escape ("\\x1b"), as in every output (:func:`neutral_text`).
 * **Reproducible files.** Cell contents depend only on the inputs. The workbook's creator is
   "briefkit <version>", and when the provenance has a generation time (``generated_at``; the
   batch gives the document timestamp, 00:00 of the document's date in Vietnam) the
@@ -104,7 +107,7 @@ from typing import Any, Literal, cast
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.indexed_list import IndexedList
@@ -132,6 +135,7 @@ from briefkit.kpis import (
 )
 from briefkit.labels import KIND_LABELS
 from briefkit.periods import Period
+from briefkit.textsafety import FORMULA_TRIGGERS, is_formula_like, visible
 
 SHEET_BIEU06 = "Biểu 06"
 SHEET_KPI = "Chỉ tiêu"
@@ -202,9 +206,6 @@ ANNEX_KPIS: tuple[str, ...] = tuple(sorted(
 
 #: The "Đánh giá" words (:mod:`briefkit.wording`, shared with the HTML tables and the charts).
 STATUS_TEXT: Mapping[str, str] = wording.STATUS_WORDS
-
-#: Leading characters that make a spreadsheet interpret typed text (OWASP, "CSV injection").
-FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
 #: Keys of the provenance mapping read as the generation time (first one present wins).
 GENERATED_AT_KEYS: tuple[str, ...] = ("generated_at", "generated-at", "generated at")
@@ -376,16 +377,11 @@ def generated_at(provenance: Mapping[str, object]) -> _dt.datetime | None:
 
 
 def neutral_text(value: object) -> str:
-    """Text as it may go into a cell: characters XML cannot carry replaced by U+FFFD, cut to
-    Excel's 32,767 characters (openpyxl would otherwise refuse to write the whole file)."""
-    text = value if isinstance(value, str) else str(value)
-    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
-    return text[:_EXCEL_MAX_TEXT]
-
-
-def is_formula_like(text: str) -> bool:
-    """True for text a spreadsheet would interpret if it were typed in (see module notes)."""
-    return text.startswith(FORMULA_TRIGGERS)
+    """Text as it may go into a cell: control characters and characters XML cannot carry
+    shown as their escape (:func:`briefkit.textsafety.visible`: ``\\x1b``, as kpis.csv, the
+    briefings and the terminal show them; openpyxl would otherwise refuse to write the whole
+    file), cut to Excel's 32,767 characters."""
+    return visible(value if isinstance(value, str) else str(value))[:_EXCEL_MAX_TEXT]
 
 
 def _number(value: object) -> int | float | None:

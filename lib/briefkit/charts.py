@@ -39,6 +39,10 @@ Design decisions, in one place:
   notebook's inline backend never shows a chart twice.
 * **Missing data is a message, not a crash**: a unit without dossiers gets a small figure saying
   "Không phát sinh hồ sơ" (no data reported at all: "Không có số liệu").
+* **Names from the data are shown, never obeyed**: a unit's name reaches a chart only through
+  :func:`wrap_name` (axis labels) and the title, both of which show its control characters as
+  ``\\x1b`` (:mod:`briefkit.textsafety`), as the text of the document does; the SVG is XML,
+  which cannot carry them.
 
 The theme is applied inside every chart function and when saving (a ``rc_context``), so charts
 look the same whatever the caller's global matplotlib settings; :func:`apply_theme` also sets
@@ -73,6 +77,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 from briefkit import wording
 from briefkit.formatting import MISSING, format_number, format_percent, format_value
 from briefkit.kpis import KPIS, STATUS_MET, STATUS_NA, STATUS_NOT_MET, KpiDef, shown_in
+from briefkit.textsafety import visible
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
@@ -381,8 +386,10 @@ def balanced_wrap(text: str, width: int) -> str:
 
 def wrap_name(name: str, width: int = 30, max_lines: int = 2) -> str:
     """A unit name for an axis label: "Ủy ban nhân dân" abbreviated to "UBND", wrapped at
-    ``width`` characters, cut with "…" beyond ``max_lines`` lines."""
-    text = " ".join(str(name).split())
+    ``width`` characters, cut with "…" beyond ``max_lines`` lines; control characters shown
+    as ``\\x1b`` (:func:`briefkit.textsafety.visible`: the SVG is XML, which cannot carry
+    them)."""
+    text = " ".join(visible(str(name)).split())
     for long, short in NAME_ABBREVIATIONS:
         text = text.replace(long, short)
     lines = textwrap.wrap(text, width=width, break_on_hyphens=False) or [""]
@@ -394,8 +401,9 @@ def wrap_name(name: str, width: int = 30, max_lines: int = 2) -> str:
 
 def _title(fig: Figure, title: str | None, default: str) -> None:
     """The chart's title, left-aligned on the figure and wrapped to its width; ``title=""``
-    leaves it out (when the document captions the figure itself)."""
-    text = default if title is None else title
+    leaves it out (when the document captions the figure itself). Control characters (of a
+    unit's name in it) are shown as ``\\x1b``, as by :func:`wrap_name`."""
+    text = visible(default if title is None else title)
     if text:
         chars = max(20, int(fig.get_figwidth() / CM / 0.17))  # ~1,7 mm per 10-pt bold char
         fig.suptitle(textwrap.fill(text, chars, break_on_hyphens=False), x=0.012, ha="left",
@@ -824,15 +832,17 @@ def channel_mix(table: pd.DataFrame, unit_id: str, *, title: str | None = None) 
     """New dossiers received by channel (online, in person, public postal service), as bars
     labelled with the count and the share of all new dossiers ("1.234 (45,6%)").
 
-    A unit reporting Biểu 06 counts without the postal split gets two bars: online, and in
-    person or by post together (the form's column 5)."""
+    A unit reporting Biểu 06 counts without the postal split, or a roll-up with such a
+    member (its split is unknown), gets two bars: online, and in person or by post together
+    (the form's column 5)."""
     _check_table(table)
     counts = _unit_counts(table, unit_id, [*CHANNELS, "received_total", "carried_over"])
     name = _unit_name(_unit_row(table, unit_id), unit_id)
     default_title = f"Hồ sơ tiếp nhận mới theo hình thức nộp – {name}"
     categories = list(CHANNELS.values())
     values = [counts[k] for k in CHANNELS]
-    if not np.isfinite(counts["received_direct"]) and np.isfinite(counts["received_online"]):
+    split = np.isfinite(counts["received_direct"]) and np.isfinite(counts["received_postal"])
+    if not split and np.isfinite(counts["received_online"]):
         both = counts["received_total"] - counts["carried_over"] - counts["received_online"]
         categories = ["Trực tuyến", "Trực tiếp, bưu chính"]
         values = [counts["received_online"], both]

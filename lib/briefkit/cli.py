@@ -18,6 +18,7 @@ from rich.table import Table
 from briefkit import __version__
 from briefkit.i18n import N_, _, ngettext
 from briefkit.problems import InputError, Problem, summarize
+from briefkit.textsafety import visible
 
 if TYPE_CHECKING:
     from briefkit.batch import BatchResult, StepResult
@@ -84,14 +85,12 @@ def _summary_kpis() -> dict[str, str]:
     return {kpi: KPIS[kpi].short_label for kpi in shown_in("summary")}
 
 
-_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F) if c not in (0x09, 0x0A)}
-
-
 def _text(value: str) -> str:
     """Text from the data (a unit's name or id, an error) as the terminal shows it: rich
     markup escaped ("[bold]" stays literal), control characters (ESC, BEL, NUL …) written as
-    a visible ``\\xNN`` instead of reaching the terminal."""
-    return escape(value.translate(_CONTROL))
+    a visible ``\\xNN`` instead of reaching the terminal (:func:`briefkit.textsafety.visible`,
+    as every output shows them)."""
+    return escape(visible(value))
 
 
 def _fail(problems: list[Problem] | str) -> typer.Exit:
@@ -99,7 +98,7 @@ def _fail(problems: list[Problem] | str) -> typer.Exit:
         err.print(_styled("red", _("error:")) + f" {problems}", markup=True, soft_wrap=True)
     else:
         err.print(_styled("red", _("Unusable input data:")))
-        err.print(summarize(problems).translate(_CONTROL), markup=False, soft_wrap=True)
+        err.print(visible(summarize(problems)), markup=False, soft_wrap=True)
         count = ngettext("{n} error; nothing was written.", "{n} errors; nothing was written.",
                          len(problems)).format(n=len(problems))
         err.print(f"[red]{count}[/red]")
@@ -108,7 +107,7 @@ def _fail(problems: list[Problem] | str) -> typer.Exit:
 
 def _warn(message: str) -> None:
     """One warning of the command itself (not of the data), on stderr."""
-    err.print(_styled("yellow", _("warning:")) + f" {escape(message)}", soft_wrap=True)
+    err.print(_styled("yellow", _("warning:")) + f" {_text(message)}", soft_wrap=True)
 
 
 def _styled(style: str, text: str) -> str:
@@ -118,7 +117,7 @@ def _styled(style: str, text: str) -> str:
 
 def _print_warnings(warnings: list[Problem]) -> None:
     if warnings:
-        err.print(summarize(warnings, per_rule=5).translate(_CONTROL), markup=False, soft_wrap=True)
+        err.print(visible(summarize(warnings, per_rule=5)), markup=False, soft_wrap=True)
 
 
 def _print_notes(period: Period, span: DataSpan | None, judged: bool) -> None:
@@ -127,7 +126,7 @@ def _print_notes(period: Period, span: DataSpan | None, judged: bool) -> None:
     from briefkit.coverage import outside_data
 
     if not judged:
-        err.print(escape(_("Note: no targets given (--targets), so nothing is judged met or "
+        err.print(_text(_("Note: no targets given (--targets), so nothing is judged met or "
                            "not met; every status is khong_ap_dung.")), soft_wrap=True)
     outside = outside_data(period, span)
     if outside is not None:
@@ -173,7 +172,7 @@ def kpis(
     path = write_kpis_csv(result, out_dir)
     if not quiet:
         _print_summary(result)
-    out.print(_("Wrote {path}").format(path=escape(str(path))), soft_wrap=True)
+    out.print(_("Wrote {path}").format(path=_text(str(path))), soft_wrap=True)
 
 
 def _print_summary(result: KpiResult) -> None:
@@ -220,11 +219,11 @@ def validate(data: DataOption) -> None:
     counted = _count_warnings(len(warnings))
     if errors:
         err.print(_styled("red", _("Unusable input data:")))
-        err.print(summarize(errors).translate(_CONTROL), markup=False, soft_wrap=True)
+        err.print(visible(summarize(errors)), markup=False, soft_wrap=True)
         count = ngettext("{n} error", "{n} errors", len(errors)).format(n=len(errors))
         err.print(f"[red]{count}, {counted}.[/red]")
         raise typer.Exit(EXIT_BAD_INPUT)
-    fine = _("{folder}: no errors").format(folder=escape(str(data)))
+    fine = _("{folder}: no errors").format(folder=_text(str(data)))
     out.print(f"{_styled('green', fine)}, {counted}.", soft_wrap=True)
 
 
@@ -252,7 +251,7 @@ def demo_data(
     from briefkit.demo import WORLDS, dossiers_for, generate
 
     if world not in WORLDS:
-        raise _fail(escape(_("--world: unknown world {world!r} (one of: {known})").format(
+        raise _fail(_text(_("--world: unknown world {world!r} (one of: {known})").format(
             world=world, known=", ".join(WORLDS))))
     if wards is not None and world != "district":
         raise _fail(_("--wards: only the district world has wards (add --world district)"))
@@ -279,9 +278,9 @@ def init_command(
     try:
         project = init_project(folder, demo=demo, force=force)
     except ProjectError as exc:
-        raise _fail(escape(str(exc))) from None
+        raise _fail(_text(str(exc))) from None
     out.print(_("Wrote the project {folder} ({count} files); see its README.md.").format(
-        folder=escape(str(project.folder)), count=len(project.files)), soft_wrap=True)
+        folder=_text(str(project.folder)), count=len(project.files)), soft_wrap=True)
 
 
 @app.command("run", help=_(
@@ -340,7 +339,7 @@ def run_command(
     try:
         result = run_batch(request, progress=progress)
     except BusyError as exc:
-        err.print(summarize(exc.problems).translate(_CONTROL), markup=False, soft_wrap=True)
+        err.print(visible(summarize(exc.problems)), markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_BUSY) from None
     except InputError as exc:
         raise _fail(exc.problems) from None
@@ -355,7 +354,7 @@ def run_command(
         except SigningProblem as exc:
             advice = _("The run is complete but not signed; sign it with `briefkit sign "
                        "{folder} --key {key}`.").format(folder=result.folder, key=sign)
-            err.print(_styled("red", _("error:")) + f" {escape(str(exc))}\n{escape(advice)}",
+            err.print(_styled("red", _("error:")) + f" {_text(str(exc))}\n{_text(advice)}",
                       soft_wrap=True)
             raise typer.Exit(max(result.exit_code, EXIT_FAILED_UNITS)) from None
     raise typer.Exit(result.exit_code)
@@ -386,7 +385,7 @@ def _print_batch(result: BatchResult) -> None:
     for warning in result.warnings:
         _warn(warning)
     out.print(_("Wrote {folder} (manifest: {manifest})").format(
-        folder=escape(str(result.folder)), manifest=escape(result.manifest.name)),
+        folder=_text(str(result.folder)), manifest=_text(result.manifest.name)),
         soft_wrap=True)
 
 
@@ -417,7 +416,7 @@ def _signing_key(path: Path) -> SigningKey:
     try:
         return load_key(path)
     except KeyProblem as exc:
-        raise _fail(escape(str(exc))) from None
+        raise _fail(_text(str(exc))) from None
 
 
 def _sign_folder(folder: Path, key: SigningKey, tsa: str | None, image: Path | None = None,
@@ -435,10 +434,11 @@ def _sign_folder(folder: Path, key: SigningKey, tsa: str | None, image: Path | N
     kept = ngettext("{n} already signed, left as it was", "{n} already signed, left as they were",
                     len(report.kept)).format(n=len(report.kept))
     hint = _(" (--again adds a signature)") if report.kept else ""
-    out.print(f"{signed}; {kept}{hint}.", soft_wrap=True, markup=False)
+    out.print(visible(f"{signed}; {kept}{hint}."), soft_wrap=True, markup=False)
     for rel in report.signed:
-        out.print("  " + _("signed {file}").format(file=rel), soft_wrap=True, markup=False)
-    out.print(_("Updated {manifest}").format(manifest=report.manifest), markup=False)
+        out.print(visible("  " + _("signed {file}").format(file=rel)), soft_wrap=True,
+                  markup=False)
+    out.print(visible(_("Updated {manifest}").format(manifest=report.manifest)), markup=False)
 
 
 @app.command("sign", help=_(
@@ -467,7 +467,7 @@ def sign_command(
     try:
         _sign_folder(folder, signing_key, tsa, image, seal, again)
     except SigningProblem as exc:
-        raise _fail(escape(str(exc))) from None
+        raise _fail(_text(str(exc))) from None
 
 
 @app.command("verify", help=_(
@@ -487,11 +487,11 @@ def verify_command(
     try:
         report = verify_run(folder, trust=trust or [], inputs=inputs)
     except VerifyProblem as exc:
-        raise _fail(escape(str(exc))) from None
+        raise _fail(_text(str(exc))) from None
     for note in report.notes:
-        out.print(note, soft_wrap=True, markup=False)
+        out.print(visible(note), soft_wrap=True, markup=False)
     for problem in report.problems:
-        err.print(_styled("red", _("FAILED")) + f" {escape(problem)}", soft_wrap=True)
+        err.print(_styled("red", _("FAILED")) + f" {_text(problem)}", soft_wrap=True)
     files = ngettext("{n} file", "{n} files", report.files).format(n=report.files)
     signatures = ngettext("{n} signature", "{n} signatures", report.signatures).format(
         n=report.signatures)
@@ -500,7 +500,7 @@ def verify_command(
     problems = ngettext("{n} problem", "{n} problems", len(report.problems)).format(
         n=len(report.problems))
     verdict = _styled("green", _("OK")) if report.ok else _styled("red", problems)
-    out.print(f"{escape(str(folder))}: {files}, {signatures}{escape(chain)}: {verdict}",
+    out.print(f"{_text(str(folder))}: {files}, {signatures}{_text(chain)}: {verdict}",
               soft_wrap=True)
     raise typer.Exit(0 if report.ok else EXIT_FAILED_UNITS)
 

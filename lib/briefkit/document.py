@@ -22,12 +22,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from html import escape
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from briefkit import __version__
 from briefkit.settings import resolve
+from briefkit.textsafety import html_text, visible
 
 __all__ = [
     "DOCUMENT_INFO_MIMETYPE",
@@ -45,7 +45,9 @@ _SHORT_SHA = 12
 
 
 def _e(value: Any) -> str:
-    return escape("" if value is None else str(value), quote=True)
+    """Any value as HTML text: escaped, control characters shown (``\\x1b``; see
+    :mod:`briefkit.textsafety`, the one rule of every output)."""
+    return html_text(value)
 
 
 def _line_list(value: Any) -> list[str]:
@@ -155,12 +157,25 @@ def _portable_path(value: str | Path, root: Path | None) -> str:
     return path.name
 
 
+def _shown(value: Any) -> Any:
+    """``value`` with every text in it through :func:`briefkit.textsafety.visible`."""
+    if isinstance(value, str):
+        return visible(value)
+    if isinstance(value, Mapping):
+        return {key: _shown(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_shown(item) for item in value]
+    return value
+
+
 class DocumentInfo:
     """A display output carrying a document's metadata (see the module docstring). In
-    JupyterLab it shows as one line of text; the briefing exporters print nothing of it."""
+    JupyterLab it shows as one line of text; the briefing exporters print nothing of it.
+    Its texts (a unit's name and id) have their control characters shown as ``\\x1b``, as
+    the document's text has (:mod:`briefkit.textsafety`)."""
 
     def __init__(self, data: Mapping[str, Any]) -> None:
-        self.data = dict(data)
+        self.data: dict[str, Any] = _shown(dict(data))
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         text = (f"Thông tin tài liệu (không in): {self.data.get('file_stem', '')} · "

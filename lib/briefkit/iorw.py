@@ -2,7 +2,8 @@
 
 Every output goes to a temporary file in the destination folder and is moved into place with
 :func:`os.replace`, which is atomic on one file system: a reader (or a crashed run) sees the
-old file or the new one, never a torn one.
+old file or the new one, never a torn one. The rename replaces a symbolic link at the final
+name itself, never its target; :func:`real_folder` does the same for a folder.
 """
 
 from __future__ import annotations
@@ -31,6 +32,17 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         os.replace(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def real_folder(path: str | Path) -> Path:
+    """``path`` as a real folder, created with its parents if missing. A symbolic link in its
+    place is removed, never followed (its target is left as it is), so nothing written into
+    the folder lands outside the output folder it belongs to."""
+    folder = Path(path)
+    if folder.is_symlink():
+        folder.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _umask() -> int:

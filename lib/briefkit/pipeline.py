@@ -14,10 +14,12 @@ import numpy as np
 import pandas as pd
 
 from briefkit.data import Dataset, load_dataset
-from briefkit.iorw import atomic_write_text
+from briefkit.formatting import is_missing
+from briefkit.iorw import atomic_write_text, real_folder
 from briefkit.kpis import KPIS, compute_kpis, kpis_csv_frame, load_index766_weights
 from briefkit.periods import Period, parse_period
 from briefkit.targets import Targets, load_targets
+from briefkit.textsafety import csv_text
 
 
 @dataclass
@@ -59,16 +61,30 @@ def _csv_number(x: object) -> str:
     return repr(number)
 
 
+#: The numeric columns of kpis.csv; every other column is text.
+KPI_CSV_NUMBERS = ("numerator", "denominator", "value", "target")
+
+
 def kpis_csv_text(table: pd.DataFrame) -> str:
+    """kpis.csv's text: numbers by :func:`_csv_number`; text cells by
+    :func:`briefkit.textsafety.csv_text` (control characters shown as ``\\x1b``,
+    formula-like text after an apostrophe, so no cell is a formula in a spreadsheet)."""
     frame = kpis_csv_frame(table).copy()
-    for column in ("numerator", "denominator", "value", "target"):
-        frame[column] = [_csv_number(v) for v in frame[column]]
+    for column in frame.columns:
+        if column in KPI_CSV_NUMBERS:
+            frame[column] = [_csv_number(v) for v in frame[column]]
+        else:
+            frame[column] = ["" if is_missing(v) else csv_text(v) for v in frame[column]]
     return frame.to_csv(index=False, lineterminator="\n")
 
 
 def write_kpis_csv(result: KpiResult, out_dir: Path | str) -> Path:
-    """Write OUT/<period>/kpis.csv atomically; the period folder is created only now."""
-    path = Path(out_dir) / result.period.slug / "kpis.csv"
+    """Write OUT/<period>/kpis.csv atomically; the period folder is created only now.
+
+    Nothing below ``out_dir`` is followed: a symbolic link in place of the period folder is
+    replaced by a real folder (:func:`briefkit.iorw.real_folder`), one in place of kpis.csv
+    by the file (a rename replaces the link itself), so their targets are never written."""
+    path = real_folder(Path(out_dir) / result.period.slug) / "kpis.csv"
     atomic_write_text(path, kpis_csv_text(result.table))
     return path
 

@@ -19,7 +19,9 @@ class Problem:
 
     ``row`` is the row number a user sees when opening the file: for CSV and XLSX
     the header is row 1 and the first record is row 2; ``None`` when the problem
-    concerns the whole file or a whole column.
+    concerns the whole file or a whole column. ``sheet`` names the workbook sheet the
+    row is on, set only when a table is spread over several sheets (a row number alone
+    would then be ambiguous); single-sheet problems read exactly as without it.
     """
 
     file: str
@@ -28,9 +30,12 @@ class Problem:
     column: str | None = None
     severity: Severity = "error"
     rule: str = ""
+    sheet: str | None = None
 
     def __str__(self) -> str:
         where = self.file
+        if self.sheet is not None:
+            where += f", sheet {self.sheet!r}"
         if self.row is not None:
             where += f", row {self.row}"
         if self.column is not None:

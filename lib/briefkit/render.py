@@ -85,6 +85,7 @@ from briefkit import __version__, blocks, packaged
 from briefkit.clock import LOCAL_TZ, SOURCE_DATE_EPOCH, document_timestamp
 from briefkit.document import DOCUMENT_INFO_MIMETYPE
 from briefkit.iorw import atomic_write_bytes, atomic_write_text
+from briefkit.textsafety import html_text
 
 #: Folder holding the ``briefing`` nbconvert template (package data, found with
 #: importlib.resources: :func:`briefkit.packaged.templates_dir`).
@@ -406,6 +407,9 @@ class BriefingHTMLExporter(HTMLExporter):
 
     def default_filters(self) -> Any:
         yield from super().default_filters()  # type: ignore[no-untyped-call]  # nbconvert's
+        # the template's text (title and metadata with a unit's name, error messages): escaped
+        # and with its control characters shown, as the blocks' text (briefkit.textsafety)
+        yield ("escape_html", html_text)
         yield ("inline_svg", inline_svg)
         yield ("svg_base64", svg_base64)
         yield ("data_uri_payload", data_uri_payload)

@@ -9,7 +9,8 @@ Rules every block follows, so a briefing cannot print a figure in two ways:
 
 * every number goes through :mod:`briefkit.formatting` (decimal comma, dot for thousands,
   rounding half up); nothing here formats a number itself;
-* every piece of text from data is HTML-escaped (unit names may contain ``<`` or ``&``);
+* every piece of text from data is HTML-escaped (unit names may contain ``<`` or ``&``), its
+  control characters shown as ``\\x1b`` (:mod:`briefkit.textsafety`);
 * a judgement is always a word ("Đạt", "Chưa đạt") with a CSS class for a subtle tint, since a
   briefing is often printed in black and white;
 * the fragments carry classes (``bk-…``) and no inline styles: the look lives in one
@@ -25,7 +26,6 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from html import escape
 from typing import Any, cast
 
 import numpy as np
@@ -58,6 +58,7 @@ from briefkit.kpis import (
 from briefkit.labels import KIND_LABELS
 from briefkit.periods import Period
 from briefkit.settings import resolve
+from briefkit.textsafety import html_text
 
 #: The words of a judgement against a target (:mod:`briefkit.wording`, shared by every output).
 STATUS_WORDS: dict[str, str] = wording.STATUS_WORDS
@@ -85,8 +86,9 @@ _SHORT_SHA = 12
 
 
 def _e(value: Any) -> str:
-    """Escape any value as HTML text (quotes too: fragments may end up in attributes)."""
-    return escape("" if value is None else str(value), quote=True)
+    """Any value as HTML text: escaped, control characters shown (``\\x1b``; see
+    :mod:`briefkit.textsafety`, the one rule of every output)."""
+    return html_text(value)
 
 
 #: What must not break across lines (on escaped text): a period label ("quý IV/2023" never

@@ -75,6 +75,7 @@ from briefkit.i18n import _
 from briefkit.iorw import atomic_write_text
 from briefkit.manifest import MANIFEST_NAME, data_fingerprint, provenance, write_manifest
 from briefkit.pipeline import kpis_csv_text
+from briefkit.textsafety import visible
 from briefkit.workers import InlinePool, LocalPool, Pool, WorkerContext
 
 __all__ = [
@@ -222,7 +223,8 @@ def _execute(plan: Plan, prepared: Prepared, pool: Pool, started: Any, clock: fl
             done = finish(owner, result, staging, publisher, previous, occupied, warnings)
             results[owner.id] = done
             reach("step-published")
-            label = owner.unit_id if owner.kind == "unit" else owner.kind
+            # the terminal: a unit id's control characters shown, never obeyed
+            label = visible(str(owner.unit_id)) if owner.kind == "unit" else owner.kind
             state = _("ok") if done.ok else _("FAILED")
             bar.set_postfix_str(f"{label}: {state}", refresh=False)
             bar.update(1)

@@ -15,11 +15,18 @@ exchange two folders, two renames are made instead: for that instant the folder 
 never mixed.
 
 The lock (:func:`exclusive`) is a sibling too, ``OUT/.briefkit-<period>.lock``: the folder
-it guards is replaced by each run."""
+it guards is replaced by each run.
+
+**Never through a symbolic link.** A link planted in the output folder cannot make a run
+write, or delete, outside it: the copy skips links (a link inside ``OUT/<period>`` is not in
+the next set, so the run's files are new files beside nothing), a period folder that is a
+link is neither copied from nor swept but replaced by the new set (the link removed, its
+target left as it is), and the lock file is opened without following a link."""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -63,7 +70,7 @@ def exclusive(folder: Path) -> Iterator[None]:
     except ImportError:  # Windows: no advisory locks here; one run at a time is on the user
         yield
         return
-    with open(lock_path(folder), "a+b") as handle:
+    with open(lock_path(folder), "a+b", opener=_open_no_follow) as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -75,11 +82,27 @@ def exclusive(folder: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _open_no_follow(path: str, flags: int) -> int:
+    """``os.open`` for :func:`open` that never follows a symbolic link: one planted where the
+    lock file goes is removed (its target is left as it is) and the file created."""
+    flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        return os.open(path, flags, 0o666)
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise
+    if os.path.islink(path):  # not yet replaced by another run that met the same link
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+    return os.open(path, flags | os.O_CREAT, 0o666)
+
+
 def _clone(source: Path, target: Path) -> None:
     """``target`` (new) with ``source``'s files as hard links (copies where the file system
-    has none), skipping temporary entries; symlinks are not followed nor kept."""
+    has none), skipping temporary entries; symlinks are not followed nor kept (``source``
+    itself included: a period folder that is a link starts the run empty)."""
     target.mkdir()
-    if not source.is_dir():
+    if source.is_symlink() or not source.is_dir():
         return
     for entry in source.iterdir():
         if is_temporary(entry) or entry.is_symlink():
@@ -134,17 +157,17 @@ def switch(building: Path, folder: Path) -> None:
     """Make ``building`` the folder: one atomic exchange where possible (see the module
     docstring), then remove the previous set."""
     reach("switch")
-    if not folder.exists():
+    if not folder.exists() and not folder.is_symlink():
         os.rename(building, folder)
         return
     if _exchange(building, folder):
         reach("switched")
-        shutil.rmtree(building, ignore_errors=True)  # now the previous set
+        _remove(building)  # now the previous set (a link, if the folder was one)
         return
     previous = folder.parent / f"{sibling_prefix(folder)}.old-{building.name[-8:]}"
     os.rename(folder, previous)
     os.rename(building, folder)
-    shutil.rmtree(previous, ignore_errors=True)
+    _remove(previous)
 
 
 def is_temporary(path: Path) -> bool:
@@ -166,7 +189,7 @@ def sweep(folder: Path) -> None:
         for entry in folder.parent.iterdir():
             if entry.name.startswith((f"{prefix}.next-", f"{prefix}.old-")):
                 _remove(entry)
-    if folder.is_dir():
+    if folder.is_dir() and not folder.is_symlink():  # never into a link's target
         for entry in folder.iterdir():
             if is_temporary(entry):
                 _remove(entry)

@@ -19,15 +19,23 @@ Design choices, and why:
 * **No guessing on dates.** Explicit formats are tried one after another on the cells not
   parsed yet; ``03/04/2022`` is the 3rd of April, always.
 
+* **Suspicious is not wrong, but it is said.** What the data cannot prove wrong but makes
+  unlikely (dates that read as well month-first, a count no one-stop shop reaches, ids that
+  differ only by case or by invisible characters, text garbled by a legacy encoding) is a
+  warning naming its place (:mod:`~briefkit.data.suspicious`).
+
 Row numbers: CSV and XLSX rows are what a spreadsheet shows (header row 1, first record row
-2; for XLSX the actual sheet row, so a header found below a title row is accounted for).
-Parquet has no header row: ``row`` is the record index + 1 (first record = row 1).
+2; the actual row, so a header found below title rows is accounted for). A workbook whose
+table is spread over several sheets (one per year) is read sheet after sheet, and its
+problems name the sheet too. Parquet has no header row: ``row`` is the record index + 1
+(first record = row 1).
 
 The package, in the order data flows: :mod:`~briefkit.data.folder` finds the files;
 :mod:`~briefkit.data.load` reads each one (:mod:`~briefkit.data.read_csv`,
 :mod:`~briefkit.data.read_xlsx`, :mod:`~briefkit.data.read_parquet`, all ending in the shape
 of :mod:`~briefkit.data.raw`), converts its columns (:mod:`~briefkit.data.convert`) and runs
-the checks that need only that file (:mod:`~briefkit.data.aggregates` for aggregates); then
+the checks that need only that file (:mod:`~briefkit.data.suspicious`, and
+:mod:`~briefkit.data.aggregates` for aggregates); then
 :mod:`~briefkit.data.crosscheck` and :mod:`~briefkit.data.changes` check the tables against
 each other. Every problem's severity comes from :data:`~briefkit.data.rules.RULES`.
 """

@@ -3,12 +3,11 @@ activity of a former unit after its change."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
 from briefkit.data.aggregates import parse_periods
+from briefkit.data.crosscheck import lookup_dates
 from briefkit.data.loaded import Loaded
 
 
@@ -26,8 +25,8 @@ def check_unit_changes(loaded: dict[str, Loaded]) -> None:
     firsts = ~frame["from_unit_id"].duplicated().to_numpy() & usable
     successor = dict(zip(frame["from_unit_id"][firsts], frame["to_unit_id"][firsts],
                          strict=True))
-    ends = dict(zip(frame["from_unit_id"][firsts], frame["effective_date"][firsts],
-                    strict=True))
+    ends = pd.Series(frame["effective_date"][firsts].to_numpy(dtype="datetime64[ns]"),
+                     index=frame["from_unit_id"][firsts].to_numpy(dtype=object))
 
     froms = [str(u) for u in frame["from_unit_id"].astype(object)]
     cycle_rows: list[int] = []
@@ -50,7 +49,7 @@ def check_unit_changes(loaded: dict[str, Loaded]) -> None:
     cyclic = {froms[i] for i in cycle_rows}
 
     if changes.has("effective_date"):
-        target_end = frame["to_unit_id"].map(ends)
+        target_end = pd.Series(lookup_dates(frame["to_unit_id"], ends), index=frame.index)
         early = (usable & ~frame["from_unit_id"].isin(cyclic).to_numpy()
                  & (target_end < frame["effective_date"]).fillna(False).to_numpy(dtype=bool))
         if early.any():
@@ -62,13 +61,13 @@ def check_unit_changes(loaded: dict[str, Loaded]) -> None:
         _check_activity_after_change(loaded, ends, changes.file)
 
 
-def _check_activity_after_change(loaded: dict[str, Loaded], ends: dict[str, Any],
+def _check_activity_after_change(loaded: dict[str, Loaded], ends: pd.Series,
                                  source: str) -> None:
     """Dossiers received, and aggregates periods ending, on or after a unit's end."""
     dossiers, aggregates = loaded.get("dossiers"), loaded.get("aggregates")
     if dossiers is not None and dossiers.has("received_at"):
         d = dossiers.frame
-        end = d["unit_id"].map(ends)
+        end = pd.Series(lookup_dates(d["unit_id"], ends), index=d.index)
         late = (d["received_at"] >= end).fillna(False).to_numpy(dtype=bool)
         if late.any():
             dossiers.emit("activity_after_change", "received_at", late, [
@@ -78,7 +77,7 @@ def _check_activity_after_change(loaded: dict[str, Loaded], ends: dict[str, Any]
                                       d["received_at"][late], end[late], strict=True)])
     if aggregates is not None and not aggregates.frame.empty and aggregates.has("period"):
         a = aggregates.frame
-        ended = a["unit_id"].map(ends).to_numpy(dtype="datetime64[ns]")
+        ended = lookup_dates(a["unit_id"], ends)
         after = parse_periods(a["period"]).end >= ended  # NaT compares False
         if after.any():
             aggregates.emit("activity_after_change", "period", after, [

@@ -7,6 +7,7 @@ import pandas as pd
 
 from briefkit import schema
 from briefkit.data.rules import BAD_VALUE_RULE, MAX_COUNT
+from briefkit.data.suspicious import clean_ids, garbled_mask, month_first
 from briefkit.schema import Table
 
 #: The time zone of tz-aware timestamps' wall clock (Parquet): the data is Vietnamese.
@@ -44,8 +45,9 @@ def _vocabulary(text: pd.Series, vocab: dict[str, object]) -> tuple[np.ndarray, 
     return values, bad
 
 
-def _parse_date_texts(texts: pd.Series) -> np.ndarray:
-    """datetime64[D] of distinct date texts (NaT where unreadable).
+def _parse_date_texts(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """datetime64[D] of distinct date texts (NaT where unreadable), and whether each was read
+    by a day-first format (``14/03/2022``: the ones a month-first export could fake).
 
     The cell is split into a date part and an optional time part (after a space or ``T``).
     The time is checked against :data:`schema.TIME_PATTERN` and dropped; each format of
@@ -53,7 +55,7 @@ def _parse_date_texts(texts: pd.Series) -> np.ndarray:
     could read. Dates outside datetime64[ns]'s range (years like 0022) are unreadable.
     """
     if texts.empty:
-        return np.array([], dtype="datetime64[D]")
+        return np.array([], dtype="datetime64[D]"), np.zeros(0, dtype=bool)
     parts = texts.str.replace("T", " ", n=1, regex=False).str.split(
         " ", n=1, expand=True, regex=False)
     day = parts[0]
@@ -66,6 +68,7 @@ def _parse_date_texts(texts: pd.Series) -> np.ndarray:
     values = np.asarray(day_uniques, dtype=object)
     parsed = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[D]")
     todo = np.ones(len(values), dtype=bool)
+    day_first = np.zeros(len(values), dtype=bool)
     for fmt in schema.DATE_FORMATS:
         idx = np.flatnonzero(todo)
         if not len(idx):
@@ -75,28 +78,36 @@ def _parse_date_texts(texts: pd.Series) -> np.ndarray:
         ok = ~np.isnat(attempt) & (attempt >= _NS_MIN) & (attempt <= _NS_MAX)
         parsed[idx[ok]] = attempt[ok].astype("datetime64[D]")
         todo[idx[ok]] = False
+        day_first[idx[ok]] = fmt.startswith("%d")
     out = np.append(parsed, np.datetime64("NaT"))[day_codes]
     out[~time_ok] = np.datetime64("NaT")
-    return out
+    return out, np.append(day_first, False)[day_codes] & ~np.isnat(out)
 
 
-def _parse_dates(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Dates at midnight (datetime64[ns]) and the mask of unreadable cells.
+def _parse_dates(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Dates at midnight (datetime64[ns]), the mask of unreadable cells and the mask of the
+    cells of a column that looks month first (:func:`~briefkit.data.suspicious.month_first`
+    on its distinct day-first dates; else all False).
 
     Text is parsed once per distinct value (a date column has few), see
     :func:`_parse_date_texts`. Native datetimes (Parquet) are only truncated to the day,
-    tz-aware ones first taken to Vietnamese wall-clock time.
+    tz-aware ones first taken to Vietnamese wall-clock time: they are never ambiguous.
     """
     if pd.api.types.is_datetime64_any_dtype(s):
         if getattr(s.dt, "tz", None) is not None:
             s = s.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
         days = s.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-        return pd.Series(days.astype("datetime64[ns]"), index=s.index), np.zeros(len(s), bool)
+        none = np.zeros(len(s), bool)
+        return pd.Series(days.astype("datetime64[ns]"), index=s.index), none, none.copy()
     codes, uniques = pd.factorize(s)
-    parsed = _parse_date_texts(pd.Series(np.asarray(uniques, dtype=object), dtype="str"))
+    parsed, day_first = _parse_date_texts(
+        pd.Series(np.asarray(uniques, dtype=object), dtype="str"))
     days = np.append(parsed, np.datetime64("NaT"))[codes]
     bad = (codes >= 0) & np.isnat(days)
-    return pd.Series(days.astype("datetime64[ns]"), index=s.index), bad
+    ambiguous = np.zeros(len(s), bool)
+    if day_first.any() and month_first(parsed[day_first]):
+        ambiguous = np.append(day_first, False)[codes]
+    return pd.Series(days.astype("datetime64[ns]"), index=s.index), bad, ambiguous
 
 
 def convert(kind: str, text: pd.Series) -> tuple[pd.Series, dict[str, np.ndarray], np.ndarray]:
@@ -106,9 +117,15 @@ def convert(kind: str, text: pd.Series) -> tuple[pd.Series, dict[str, np.ndarray
         text = text.where(~text.isin(schema.NULL_MARKERS))
     missing = text.isna().to_numpy()
     if kind == "date":
-        values, bad = _parse_dates(text)
-        return values, {"bad_date": bad}, missing
-    if kind in ("id", "text", "period"):
+        values, bad, ambiguous = _parse_dates(text)
+        return values, {"bad_date": bad, "month_first_dates": ambiguous}, missing
+    if kind == "id":  # an id left empty by its invisible characters is an empty id
+        ids, changed = clean_ids(text)
+        return _nfc(ids), {"invisible_character": changed}, ids.isna().to_numpy()
+    if kind == "text":
+        text = _nfc(text)
+        return text, {"garbled_text": garbled_mask(text)}, missing
+    if kind == "period":
         return _nfc(text), {}, missing
     if kind == "count":
         number = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)

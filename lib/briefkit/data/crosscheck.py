@@ -13,10 +13,23 @@ from briefkit import schema
 from briefkit.data.aggregates import parse_periods
 from briefkit.data.loaded import Loaded
 from briefkit.data.rules import problem, rows_text
+from briefkit.data.suspicious import suggestions
+
+
+def lookup_dates(keys: pd.Series, dates: pd.Series) -> np.ndarray:
+    """``dates[key]`` for each key, NaT where absent, as datetime64[ns]. ``Series.map`` with a
+    datetime mapper fails when the mapper is empty (pandas casts it to float64), which happens
+    as soon as no record has a usable date: those records' own errors must be what the user
+    reads, not a traceback."""
+    at = dates.index.get_indexer(pd.Index(keys.to_numpy(dtype=object)))
+    values = np.append(dates.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))
+    return values[at]  # get_indexer's -1 picks the trailing NaT
 
 
 def check_references(loaded: dict[str, Loaded]) -> None:
-    """Every reference (schema.Reference) resolves, where both ends were readable."""
+    """Every reference (schema.Reference) resolves, where both ends were readable; one that
+    equals a known id but for letter case gets "did you mean" it (ids are not folded: "tp" may
+    be another unit, and the user says which)."""
     for source in loaded.values():
         for ref in source.table.references:
             target = loaded.get(ref.table)
@@ -27,7 +40,9 @@ def check_references(loaded: dict[str, Loaded]) -> None:
             bad = (values.notna() & ~values.isin(known)).to_numpy()
             if bad.any():
                 noun = ref.table[:-1]
+                hints = suggestions(values[bad], known)
                 msgs = [f"{ref.column} {v!r}: no such {noun} in {target.file}"
+                        + (f"; did you mean {hints[v]!r}?" if v in hints else "")
                         for v in values[bad]]
                 source.emit(ref.rule, ref.column, bad, msgs)
 
@@ -135,8 +150,8 @@ def check_coverage(loaded: dict[str, Loaded]) -> None:
         .dropna().groupby("unit_id").agg(first=("first", "min"), last=("last", "max"))
     a = aggregates.frame[["unit_id", "period"]]
     periods = parse_periods(a["period"])
-    first = a["unit_id"].map(span["first"]).to_numpy(dtype="datetime64[ns]")
-    last_day = a["unit_id"].map(span["last"]).to_numpy(dtype="datetime64[ns]")
+    first = lookup_dates(a["unit_id"], span["first"])
+    last_day = lookup_dates(a["unit_id"], span["last"])
     overlap = (first <= periods.end) & (last_day >= periods.start)  # NaT compares False
     if overlap.any():
         aggregates.emit(

@@ -16,6 +16,7 @@ from briefkit.data.read_csv import read_csv
 from briefkit.data.read_parquet import read_parquet
 from briefkit.data.read_xlsx import read_xlsx
 from briefkit.data.rules import MAX_COUNT, problem
+from briefkit.data.suspicious import GROUPED, check_file, emit_grouped
 from briefkit.schema import Table
 
 
@@ -39,10 +40,10 @@ def load_file(path: Path, table: Table, today: pd.Timestamp) -> Loaded:
     except Exception as exc:  # a file we cannot read is the user's problem, not a crash
         # Damaged workbooks and Parquet files fail in many ways, deep inside openpyxl or
         # pyarrow; whatever the cause, the user gets one readable problem, not a traceback.
-        reason = str(exc) if isinstance(exc, Unreadable) else \
-            f"cannot read the file ({type(exc).__name__}: {exc})"
+        if not isinstance(exc, Unreadable):
+            exc = Unreadable(f"cannot read the file ({type(exc).__name__}: {exc})")
         loaded = Loaded(table, path, empty_frame(table), np.zeros(0, np.int64), {}, None)
-        loaded.problems.append(problem("unreadable_file", path.name, reason))
+        loaded.problems.append(problem(exc.rule, path.name, str(exc), exc.row, exc.column))
         return loaded
 
     # Records blank in every column of the table (blank lines, trailing formatted rows in
@@ -55,7 +56,7 @@ def load_file(path: Path, table: Table, today: pd.Timestamp) -> Loaded:
     rows = raw.rows[keep]
     headers = {name: raw.header[pos] for name, pos in raw.positions.items()}
     loaded = Loaded(table, path, pd.DataFrame(), rows, headers, raw.header_row,
-                     list(raw.problems))
+                     list(raw.problems), None if raw.sheets is None else raw.sheets[keep])
 
     out: dict[str, pd.Series] = {}
     for col in table.columns:
@@ -72,6 +73,9 @@ def load_file(path: Path, table: Table, today: pd.Timestamp) -> Loaded:
         raw_values = series.to_numpy(dtype=object)
         for rule, mask in bad.items():
             if mask.any():
+                if rule in GROUPED:  # one warning per column, naming its rows
+                    emit_grouped(rule, loaded, col.name, raw_values, values, mask)
+                    continue
                 if rule == "negative_count":
                     msgs = [f"count {v!r} is negative" for v in raw_values[mask]]
                 elif rule == "count_too_large":
@@ -86,6 +90,7 @@ def load_file(path: Path, table: Table, today: pd.Timestamp) -> Loaded:
         loaded.problems.append(problem(
             "empty_table", path.name, f"{table.name} has no records"))
     _check_unique(loaded)
+    check_file(loaded)
     _check_dates(loaded, today)
     if table.name == "aggregates":
         check_aggregates(loaded)
@@ -106,15 +111,15 @@ def _check_unique(loaded: Loaded) -> None:
         return
     position = pd.Series(np.arange(len(frame)))
     first = position.groupby([frame[k] for k in key], dropna=True).transform("first")
-    first_rows = loaded.rows[first[dup].to_numpy(dtype=np.int64)]  # NA keys are not in dup
+    first_rows = loaded.places(first[dup].to_numpy(dtype=np.int64))  # NA keys are not in dup
     shown = loaded.frame[key].to_numpy(dtype=object)[dup]
     if len(key) == 1:
         rule, column = "duplicate_id", key[0]
-        msgs = [f"{key[0]} {v[0]!r} is already used in row {r}"
+        msgs = [f"{key[0]} {v[0]!r} is already used in {r}"
                 for v, r in zip(shown, first_rows, strict=True)]
     else:
         rule, column = "duplicate_period", "period"
-        msgs = [f"unit {v[0]!r} already has a row for period {v[1]!r} (row {r})"
+        msgs = [f"unit {v[0]!r} already has a row for period {v[1]!r} ({r})"
                 for v, r in zip(shown, first_rows, strict=True)]
     loaded.emit(rule, column, dup, msgs)
 

@@ -25,6 +25,9 @@ class Loaded:
     headers: dict[str, str]  # canonical column → header as written in the file
     header_row: int | None
     problems: list[Problem] = field(default_factory=list)
+    #: the sheet of each record of ``frame`` when the table is spread over several sheets
+    #: of a workbook (problems then name it), else None
+    sheets: np.ndarray | None = None
 
     @property
     def file(self) -> str:
@@ -40,11 +43,26 @@ class Loaded:
     def emit(self, rule: str, column: str | None, where: np.ndarray,
              messages: Iterable[str]) -> None:
         """One Problem per offending record (``where``: positions or a boolean mask)."""
-        where = np.asarray(where)
-        idx = np.flatnonzero(where) if where.dtype == bool else where
+        idx = self._positions(where)
         col = None if column is None else self.header(column)
         rows = self.rows[idx].tolist()
+        sheets = [None] * len(rows) if self.sheets is None else self.sheets[idx].tolist()
         self.problems.extend(
-            problem(rule, self.file, msg, row, col)
-            for row, msg in zip(rows, messages, strict=True)
+            problem(rule, self.file, msg, row, col, sheet)
+            for row, sheet, msg in zip(rows, sheets, messages, strict=True)
         )
+
+    def places(self, where: np.ndarray) -> list[str]:
+        """How a message points at other records: ``row 5``, or ``sheet '2022', row 5`` when
+        the table is spread over several sheets."""
+        idx = self._positions(where)
+        rows = self.rows[idx].tolist()
+        if self.sheets is None:
+            return [f"row {r}" for r in rows]
+        return [f"sheet {s!r}, row {r}" for s, r in zip(self.sheets[idx].tolist(), rows,
+                                                         strict=True)]
+
+    @staticmethod
+    def _positions(where: np.ndarray) -> np.ndarray:
+        where = np.asarray(where)
+        return np.flatnonzero(where) if where.dtype == bool else where

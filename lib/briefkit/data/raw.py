@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,11 +14,16 @@ import numpy as np
 import pandas as pd
 
 from briefkit import schema
+from briefkit.data import rules
 from briefkit.data.rules import problem
 from briefkit.problems import Problem
 from briefkit.schema import Table
 
 _ZERO_PATTERN = re.compile(r"^(0+)(?:\.(0+))?$")
+
+#: How many rows from the top of a sheet or CSV file are searched for the header row (a
+#: title, a date line and blank rows often come first in exports).
+HEADER_SEARCH_ROWS = 20
 
 
 @dataclass
@@ -32,6 +37,9 @@ class Raw:
     columns: dict[int, pd.Series]
     rows: np.ndarray
     problems: list[Problem] = field(default_factory=list)
+    #: the sheet of each record, for a table spread over several sheets of a workbook
+    #: (problems then name the sheet); None otherwise
+    sheets: np.ndarray | None = None
 
 
 def clean_header(value: Any) -> str:
@@ -54,6 +62,26 @@ def map_headers(header: Sequence[str], table: Table) -> tuple[dict[str, int], li
     return positions, duplicates
 
 
+def find_header(rows: Iterable[Sequence[Any]], table: Table
+                ) -> tuple[int, list[str], int] | None:
+    """(row number, header, how many of the table's required columns it holds) of the first
+    of ``rows`` (numbered from 1) holding every required column, else of the (first) row
+    holding the most of them (a header with a typo: its missing columns are then reported
+    at the right row); None if no row holds any. The readers of workbooks and CSV files pass
+    the first :data:`HEADER_SEARCH_ROWS` rows, so a title above the table is fine."""
+    required = {c.name for c in table.columns if c.present}
+    best: tuple[int, list[str], int] | None = None
+    for number, values in enumerate(rows, start=1):
+        header = [clean_header(v) for v in values]
+        positions, _ = map_headers(header, table)
+        found = len(required & positions.keys())
+        if found and (best is None or found > best[2]):
+            best = (number, header, found)
+            if found == len(required):
+                break
+    return best
+
+
 def header_problems(path: Path, table: Table, header: Sequence[str], positions: dict[str, int],
                      duplicates: list[str], header_row: int | None) -> list[Problem]:
     out = []
@@ -74,7 +102,45 @@ def header_problems(path: Path, table: Table, header: Sequence[str], positions: 
 
 
 class Unreadable(Exception):
-    """A file that cannot be read at all; becomes one ``unreadable_file`` problem."""
+    """A file that cannot be read at all; becomes one problem of ``rule``
+    (``unreadable_file`` unless a limit says otherwise), at ``row`` and ``column`` when the
+    place is known (the row as a spreadsheet shows it, the header as written)."""
+
+    def __init__(self, message: str, row: int | None = None, column: str | None = None,
+                 rule: str = "unreadable_file"):
+        super().__init__(message)
+        self.row, self.column, self.rule = row, column, rule
+
+
+def long_cells(path: Path, header: Sequence[str], columns: dict[int, pd.Series],
+               rows: np.ndarray) -> list[Problem]:
+    """``cell_too_long`` for each text cell of the mapped columns beyond
+    :data:`~briefkit.data.rules.MAX_CELL_CHARS`. Vectorised, and cheap: a column stored by
+    Arrow (pandas' ``str``) first gives its longest cell in bytes from its offsets alone, and
+    characters are only counted (``str.len``) if that is beyond the limit."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    limit = rules.MAX_CELL_CHARS
+    out = []
+    for pos, s in columns.items():
+        if not (pd.api.types.is_string_dtype(s) or pd.api.types.is_object_dtype(s)):
+            continue
+        if hasattr(s.array, "__arrow_array__"):
+            longest = pc.max(pc.binary_length(pa.array(s.array))).as_py()
+            if longest is None or longest <= limit:  # a character takes at least a byte
+                continue
+        lengths = s.str.len().to_numpy(dtype=float, na_value=0)
+        for i in np.flatnonzero(lengths > limit):
+            value = str(s.iloc[i])
+            lines = value.count("\n")
+            hint = (f"; it spans {lines + 1} lines: a quote that opens in this cell and is "
+                    "closed only much further (or never)?" if lines else "")
+            out.append(problem(
+                "cell_too_long", path.name,
+                f"a cell of {len(value):,} characters, more than a spreadsheet cell holds "
+                f"({limit:,}){hint}", int(rows[i]), header[pos]))
+    return out
 
 
 def render_number(value: float | int, number_format: str) -> str:

@@ -1,23 +1,40 @@
-"""Reading Parquet files into the raw shape."""
+"""Reading Parquet files into the raw shape.
+
+The file's metadata is read first: a file beyond :data:`~briefkit.data.rules.MAX_ROWS`
+records or :data:`~briefkit.data.rules.MAX_COLUMNS` columns is refused before any data is.
+Then only the columns the table uses are read, and each one's Arrow type is checked
+against its column's kind: a date column holds dates, timestamps (tz-aware ones too) or
+text, never numbers (``20220105``, days or milliseconds since 1970 would be guesses); the
+other columns hold text, numbers or booleans. A used column of any other type (lists,
+structs, binary…) is one ``unsupported_type`` error naming it, and is not read further.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from briefkit import schema
+from briefkit.data import rules
 from briefkit.data.raw import (
     Raw,
     Unreadable,
     clean_header,
     header_problems,
+    long_cells,
     map_headers,
     render_number,
 )
 from briefkit.data.rules import problem
+from briefkit.problems import Problem
 from briefkit.schema import Table
+
+#: datetime64[ns]'s range, which the converted frames use: timestamps outside it are read
+#: as text, so that the date check names each one.
+_FIRST_YEAR, _LAST_YEAR = 1678, 2261
 
 
 def read_parquet(path: Path, table: Table) -> Raw:
@@ -26,29 +43,123 @@ def read_parquet(path: Path, table: Table) -> Raw:
     import pyarrow.parquet as pq
 
     try:
-        frame = pq.read_table(path).to_pandas(date_as_object=False)
+        with pq.ParquetFile(path) as pf:
+            names = list(pf.schema_arrow.names)
+            count = pf.metadata.num_rows
+            _check_limits(names, count)
+            header = [clean_header(h) for h in names]
+            positions, duplicates = map_headers(header, table)
+            used = sorted(set(positions.values()))
+            if all(names.count(names[pos]) == 1 for pos in used):
+                data = pf.read(columns=[names[pos] for pos in used])
+                arrays = {pos: data.column(i) for i, pos in enumerate(used)}
+            else:  # a name given twice in the file: read everything, pick by position
+                data = pf.read()
+                arrays = {pos: data.column(pos) for pos in used}
+    except Unreadable:
+        raise
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError… for damaged files
         raise Unreadable(f"cannot read the Parquet file: {exc}") from exc
-    frame = frame.reset_index(drop=True)
-    header = [clean_header(h) for h in frame.columns]
-    positions, duplicates = map_headers(header, table)
     problems = header_problems(path, table, header, positions, duplicates, None)
     columns: dict[int, pd.Series] = {}
     for name, pos in positions.items():
-        s = frame.iloc[:, pos]
         kind = table.column(name).kind
+        array = arrays[pos]
+        if not _accepted(array.type, kind):
+            problems.append(_type_problem(path, header[pos], array, kind))
+            continue
+        s = _to_pandas(array)
         if kind == "date" and pd.api.types.is_datetime64_any_dtype(s):
             columns[pos] = s
             continue
-        if (kind in schema.CODE_KINDS and pd.api.types.is_numeric_dtype(s)
-                and not pd.api.types.is_bool_dtype(s)):
+        if kind in schema.CODE_KINDS and _numeric(array.type):
             problems.append(problem(
                 "numeric_code", path.name,
-                f"column {header[pos]!r} has a numeric type ({s.dtype}); codes are read as "
+                f"column {header[pos]!r} has a numeric type ({array.type}); codes are read as "
                 "text without leading zeros: store codes as strings", None, header[pos]))
         columns[pos] = _series_as_text(s)
-    rows = np.arange(1, len(frame) + 1)
+    # A column of an unsupported type is reported once, not read (nor said to be missing).
+    positions = {name: pos for name, pos in positions.items() if pos in columns}
+    rows = np.arange(1, count + 1)
+    problems += long_cells(path, header, columns, rows)
     return Raw(header, None, positions, columns, rows, problems)
+
+
+def _check_limits(names: list[str], count: int) -> None:
+    if len(names) > rules.MAX_COLUMNS:
+        raise Unreadable(
+            f"{len(names):,} columns, more than the {rules.MAX_COLUMNS:,} a file may hold",
+            None, clean_header(names[rules.MAX_COLUMNS]) or None, "file_too_large")
+    if count > rules.MAX_ROWS:
+        raise Unreadable(
+            f"{count:,} records, more than the {rules.MAX_ROWS:,} a file may hold: split it "
+            "(e.g. one file per year)", rules.MAX_ROWS + 1, None, "file_too_large")
+
+
+def _value_type(arrow_type: Any) -> Any:
+    """The type of the values (a dictionary-encoded column's dictionary values)."""
+    import pyarrow as pa
+
+    return arrow_type.value_type if pa.types.is_dictionary(arrow_type) else arrow_type
+
+
+def _numeric(arrow_type: Any) -> bool:
+    import pyarrow as pa
+
+    t = _value_type(arrow_type)
+    return bool(pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t))
+
+
+def _accepted(arrow_type: Any, kind: str) -> bool:
+    """Whether a column of ``kind`` can be read from Arrow type ``arrow_type``."""
+    import pyarrow as pa
+
+    t = _value_type(arrow_type)
+    text = pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+    dates = pa.types.is_timestamp(t) or pa.types.is_date(t)
+    if pa.types.is_null(t) or text or dates:  # null: a column with no value at all
+        return True
+    return kind != "date" and (_numeric(t) or pa.types.is_boolean(t))
+
+
+def _type_problem(path: Path, header: str, array: Any, kind: str) -> Problem:
+    values = array.drop_null()
+    example = ""
+    if len(values):
+        shown = repr(values[0].as_py())
+        example = f" (e.g. {shown if len(shown) <= 40 else shown[:39] + '…'})"
+    if kind == "date":
+        hint = ("store dates as a Parquet date or timestamp (pandas datetime64), or as text "
+                "such as 2022-01-05 or 05/01/2022")
+        if _numeric(array.type):
+            hint += ("; numbers are not read as dates (20220105, days or milliseconds "
+                     "since 1970, an Excel serial: each would be a guess)")
+        what = "not a date type"
+    else:
+        hint = "store it as text (codes, counts and levels may also be numbers, yes/no " \
+               "values booleans)"
+        what = "a type this column cannot be read from"
+    return problem("unsupported_type", path.name,
+                   f"column {header!r} is stored as {array.type}{example}, {what}: {hint}",
+                   None, header)
+
+
+def _to_pandas(array: Any) -> pd.Series:
+    """A column as a pandas Series: dictionaries decoded, dates as datetime64, timestamps
+    outside datetime64[ns]'s range as text (the date check then names them)."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(array.type):
+        array = array.cast(array.type.value_type)
+    # Integers with nulls as Python ints, not floats: a 17-digit code keeps every digit.
+    s: pd.Series = array.to_pandas(date_as_object=False,
+                                   integer_object_nulls=pa.types.is_integer(array.type))
+    if pd.api.types.is_datetime64_any_dtype(s) and s.notna().any():
+        years = s.dt.year
+        if years.min() < _FIRST_YEAR or years.max() > _LAST_YEAR:
+            stamped: pd.Series = s.dt.strftime("%Y-%m-%d %H:%M:%S")
+            return stamped.astype("str")
+    return s
 
 
 def _series_as_text(s: pd.Series) -> pd.Series:
@@ -58,7 +169,7 @@ def _series_as_text(s: pd.Series) -> pd.Series:
     if pd.api.types.is_integer_dtype(s):
         return s.astype("Int64").astype("str").where(s.notna())
     if pd.api.types.is_float_dtype(s):
-        integral = s.notna() & (s % 1 == 0)
+        integral = s.notna() & (s % 1 == 0) & (s.abs() < 2.0**63)  # Int64 holds it
         if integral.sum() == s.notna().sum():
             return s.astype("Int64").astype("str").where(s.notna())
         codes, uniques = pd.factorize(s)
@@ -68,5 +179,12 @@ def _series_as_text(s: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(s):
         stamped: pd.Series = s.dt.strftime("%Y-%m-%d %H:%M:%S")
         return stamped.astype("str")
-    return s.map(lambda v: v if v is None or isinstance(v, str) else str(v),
+    return s.map(lambda v: v if v is None or isinstance(v, str) else _text(v),
                  na_action="ignore").astype("str")
+
+
+def _text(value: Any) -> str:
+    """A value of an object column as text (booleans with nulls arrive as objects)."""
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    return str(value)

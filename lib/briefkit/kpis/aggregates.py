@@ -1,8 +1,11 @@
 """Biểu 06 rows of aggregate-only units: the base counts they give for a period.
 
 A ward that reports counts (Biểu số 06/VPCP/KSTT) instead of dossiers has figures for a period
-only where its rows tile it exactly. The rows are read once (their periods parsed once per
-convention); a period then looks at a few dozen numbers.
+only where its rows tile it exactly, and, for a period made of several rows, where each row
+carries over what the one before left pending (else the Biểu 06 of the whole would break
+(3) = (7) + (11): its figures are unknown; the loader warns, ``unchained_aggregates``). The
+rows are read once (their periods parsed once per convention); a period then looks at a few
+dozen numbers.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ class AggregateRows:
         self.values = {c: aggregates[c].to_numpy(dtype=float, na_value=np.nan)
                        if c in aggregates else np.full(len(aggregates), np.nan)
                        for c in _FLOWS + _STOCKS}
+        self.pending = self.values["pending_in_time"] + self.values["pending_overdue"]
         self._bounds: dict[Convention, tuple[np.ndarray, np.ndarray]] = {}
 
     def _days(self, convention: Convention) -> tuple[np.ndarray, np.ndarray]:
@@ -50,7 +54,10 @@ class AggregateRows:
 
         A period made of several reported periods (a half-year from two quarters) adds up the
         flows, takes the carried-over count of the first and the pending counts of the last.
-        A unit whose rows do not cover the period exactly gets no entry (unknown, not zero).
+        A unit whose rows do not cover the period exactly gets no entry (unknown, not zero);
+        one whose rows cover it but do not chain (a row's carried-over count is not what the
+        row before left pending) gets every figure unknown (NaN): its rows contradict each
+        other, and which of them is wrong, the data cannot tell.
         """
         wanted = set(units)
         if not len(self.units) or not wanted:
@@ -66,6 +73,8 @@ class AggregateRows:
             contiguous = bool((starts[rows[1:]] == ends[rows[:-1]] + _DAY_NS).all())
             if not (starts[rows[0]] == start and ends[rows[-1]] == end and contiguous):
                 continue
+            chained = bool((self.values["carried_over"][rows[1:]]
+                            == self.pending[rows[:-1]]).all())
             total = {c: float("nan") if np.isnan(v := self.values[c][rows]).any()
                      else float(v.sum()) for c in _FLOWS}
             first, last = rows[0], rows[-1]
@@ -87,7 +96,7 @@ class AggregateRows:
             figure["resolved_total"] = (figure["resolved_early"] + figure["resolved_on_time"]
                                         + figure["resolved_late"])
             figure["pending_total"] = figure["pending_in_time"] + figure["pending_overdue"]
-            figures[str(unit_id)] = figure
+            figures[str(unit_id)] = figure if chained else dict.fromkeys(figure, float("nan"))
         return figures
 
 

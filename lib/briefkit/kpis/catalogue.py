@@ -100,8 +100,10 @@ class CatalogueArrays:
         mine = self.unit >= 0
         unit, level = self.unit[mine], self.level[mine]
         has = online[unit, self.procedure[mine]]
+        # floats, as every base count (NaN marks unknown ones): np.bincount of an empty
+        # catalogue (no unit offers a procedure of its level) is int64 whatever the weights
         return np.column_stack([np.bincount(unit, weights=c, minlength=self.n_units)
-                                for c in _coverage_columns(level, has)])
+                                for c in _coverage_columns(level, has)]).astype(float)
 
     def group_coverage(self, members: np.ndarray, online: np.ndarray) -> np.ndarray:
         """:data:`_CATALOGUE_COUNTS` of a group of units (``members``: a boolean mask over the

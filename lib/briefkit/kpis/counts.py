@@ -9,8 +9,9 @@ Which figures a unit gets, period by period:
 
 * dossier counts: the sum of the dossiers' flags;
 * a unit with Biểu 06 rows and no dossier in play during the period (none received, none
-  carried over): its rows' figures where they tile the period, else unknown (NaN) if it has
-  no dossier at all; the counts its form does not carry (levels, inter-agency) are unknown;
+  carried over): its rows' figures where they tile the period (all unknown where those rows
+  do not chain, see :mod:`briefkit.kpis.aggregates`), else unknown (NaN) if it has no
+  dossier at all; the counts its form does not carry (levels, inter-agency) are unknown;
 * catalogue counts: its procedures (an aggregate-only unit's online coverage is unknown);
 * document counts: its electronic documents sent in the period, and those signed.
 """

@@ -3,7 +3,9 @@
 A row's ``numerator`` and ``denominator`` are the base counts its :class:`KpiDef` names and
 its ``value`` is derived by :func:`_value`, the one place a value is derived. Roll-ups (``*``
 and ``*huyen`` …) add up their members' numerators and denominators over the members that
-report both (an unreported member is left out of both, never counted as zero); the
+report both (an unreported member is left out of both, never counted as zero) — except that
+a count is unknown when a member with figures for the period lacks it (a ward's Biểu 06
+without the postal split): the members' total, not the part of it some members report; the
 procedure-coverage KPIs count distinct procedures of the members' catalogues instead.
 :class:`TableLayout` holds what does not depend on the period (which rows, the units' names,
 kinds and levels), so a period's table is its three number columns.
@@ -66,6 +68,8 @@ _NUMERATOR = np.array([BASE_INDEX[k.numerator] for k in _KPI_LIST])
 _DENOMINATOR = np.array([BASE_INDEX[k.denominator] if k.denominator else _NAN_COLUMN
                          for k in _KPI_LIST])
 _HAS_DENOMINATOR = np.array([k.denominator is not None for k in _KPI_LIST])
+#: A member has figures for the period where its Biểu 06 total (column 3) is known.
+_RECEIVED_TOTAL = BASE_INDEX["received_total"]
 _DISTINCT = [(i, k) for i, k in enumerate(_KPI_LIST) if k.rollup == "distinct_procedures"]
 _DISTINCT_INDEX = np.array([i for i, _ in _DISTINCT], dtype=np.int64)
 
@@ -161,10 +165,13 @@ def _group_fractions(base: np.ndarray, counts: PeriodCounts, positions: np.ndarr
                      catalogues: np.ndarray | None, known: np.ndarray
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Numerator and denominator per KPI of a group of units: sums over the units at
-    ``positions`` that report both; the procedure-coverage KPIs count distinct procedures of
+    ``positions`` that report both (a count: unknown when one with figures lacks it, see
+    :func:`_rollup_sums`); the procedure-coverage KPIs count distinct procedures of
     the catalogues of ``catalogues`` (a boolean mask over the units; None: keep the first
     unit's own, the unit of a merge whose former units have all ended)."""
-    num, den = _rollup_sums(base[positions][:, _NUMERATOR], base[positions][:, _DENOMINATOR])
+    members = base[positions]
+    num, den = _rollup_sums(members[:, _NUMERATOR], members[:, _DENOMINATOR],
+                            ~np.isnan(members[:, _RECEIVED_TOTAL]))
     if catalogues is None:
         num[_DISTINCT_INDEX] = base[positions[0], _NUMERATOR[_DISTINCT_INDEX]]
         den[_DISTINCT_INDEX] = base[positions[0], _DENOMINATOR[_DISTINCT_INDEX]]
@@ -181,12 +188,20 @@ def _group_fractions(base: np.ndarray, counts: PeriodCounts, positions: np.ndarr
     return num, den
 
 
-def _rollup_sums(num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _rollup_sums(num: np.ndarray, den: np.ndarray, present: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Members × KPIs → the roll-up's numerator and denominator per KPI: sums over the members
-    that report both (NaN when none does; a count's denominator stays NaN)."""
+    that report both (NaN when none does; a count's denominator stays NaN). ``present``: the
+    members with figures for the period; a count that one of them lacks is NaN — a rate may
+    leave a member out of both its terms, but a count is the members' total: the part of it
+    some members report (the postal split of all but an aggregate-only ward) would understate
+    it without a word. A member without any figure (a ward that did not report the period)
+    is left out, as before."""
     reported = ~np.isnan(num) & (~np.isnan(den) | ~_HAS_DENOMINATOR)
     any_reported = reported.any(axis=0)
-    num_total = np.where(any_reported, np.where(reported, num, 0.0).sum(axis=0), np.nan)
+    lacking = (present[:, None] & ~reported).any(axis=0) & ~_HAS_DENOMINATOR
+    num_total = np.where(any_reported & ~lacking,
+                         np.where(reported, num, 0.0).sum(axis=0), np.nan)
     den_total = np.where(any_reported & _HAS_DENOMINATOR,
                          np.where(reported, den, 0.0).sum(axis=0), np.nan)
     return num_total, den_total
@@ -204,17 +219,16 @@ def rank_units(table: pd.DataFrame) -> pd.Series:
 def bieu06_frame(table: pd.DataFrame) -> pd.DataFrame:
     """Biểu 06 as a wide frame: one row per unit (and roll-up), columns 3…13 in form order.
 
-    Built from the KPI table so the form and kpis.csv can never disagree; column (5) is the
-    sum of the direct and postal counts.
+    Built from the KPI table so the form and kpis.csv can never disagree; column (5) is what
+    (3) holds besides (4) and (6).
     """
     counts = table.pivot_table(index="unit_id", columns="kpi", values="value", sort=False,
                                dropna=False, aggfunc="first")
-    # Column (5) is known even where its split is not (a ward reporting Biểu 06 counts
-    # without the optional received_postal): it is what (3) holds besides (4) and (6).
-    counts["received_direct_or_postal"] = (counts["received_direct"] + counts["received_postal"]
-                                           ).fillna(counts["received_total"]
-                                                    - counts["received_online"]
-                                                    - counts["carried_over"])
+    # Column (5) by the form's identity, not as received_direct + received_postal: a ward
+    # reporting Biểu 06 counts without the optional received_postal has no split (nor has a
+    # roll-up of it).
+    counts["received_direct_or_postal"] = (counts["received_total"] - counts["received_online"]
+                                           - counts["carried_over"])
     meta = table.drop_duplicates("unit_id").set_index("unit_id")[
         ["unit_name", "kind", "level", "is_rollup"]]
     wide = meta.join(counts[[c for _, _, _, c in BIEU06_COLUMNS]])
