@@ -18,6 +18,7 @@ from briefkit.formatting import is_missing
 from briefkit.iorw import atomic_write_text, real_folder
 from briefkit.kpis import KPIS, compute_kpis, kpis_csv_frame, load_index766_weights
 from briefkit.periods import Period, parse_period
+from briefkit.problems import InputError
 from briefkit.targets import Targets, load_targets
 from briefkit.textsafety import csv_text
 
@@ -47,6 +48,8 @@ def compute_request(request: KpiRequest, dataset: Dataset | None = None) -> KpiR
     targets = load_targets(request.targets) if request.targets else None
     weights = load_index766_weights(request.index766)
     ds = dataset if dataset is not None else load_dataset(request.data)
+    if targets is not None and (problems := targets.unit_problems(ds.units["unit_id"])):
+        raise InputError(problems)
     table = compute_kpis(ds, period, targets, weights=weights)
     return KpiResult(period, ds, table, targets, request)
 

@@ -16,7 +16,7 @@ Directives change every year and differ by province, so nothing here is a consta
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -26,8 +26,10 @@ import pandas as pd
 import yaml
 
 from briefkit.kpis import KPIS, STATUS_MET, STATUS_NA, STATUS_NOT_MET
+from briefkit.kpis.registry import ROLLUP_ALL
 from briefkit.periods import Period
 from briefkit.problems import InputError, Problem
+from briefkit.schema import LEVELS
 from briefkit.yamlfiles import compose_yaml, read_text
 
 RuleKind = Literal["min", "max", "baseline_plus"]
@@ -50,6 +52,8 @@ class TargetRule:
 class YearTargets:
     defaults: dict[str, TargetRule] = field(default_factory=dict)
     units: dict[str, dict[str, TargetRule]] = field(default_factory=dict)
+    #: the line of each ``units:`` override, for problems about it
+    lines: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -64,6 +68,18 @@ class Targets:
             return None
         override = year_targets.units.get(unit_id, {})
         return override.get(kpi, year_targets.defaults.get(kpi))
+
+    def unit_problems(self, unit_ids: Iterable[str]) -> list[Problem]:
+        """``units:`` overrides naming neither a unit of the data nor a roll-up (``*``,
+        ``*tinh``, ``*huyen``, ``*xa``): a typo would otherwise leave the unit judged against
+        the year's default without a word."""
+        known = {*map(str, unit_ids), ROLLUP_ALL, *(f"{ROLLUP_ALL}{lv}" for lv in LEVELS)}
+        name = self.source.name if self.source is not None else "targets"
+        return [Problem(name, f"{year}: units.{unit}: unknown unit id (not in units.csv, "
+                              "nor a roll-up: *, *tinh, *huyen, *xa)",
+                        row=year_targets.lines.get(unit), rule="unknown_unit")
+                for year, year_targets in self.years.items()
+                for unit in year_targets.units if unit not in known]
 
 
 def load_targets(path: str | Path) -> Targets:
@@ -110,6 +126,7 @@ def _year_targets(name: str, node: yaml.MappingNode, problems: list[Problem]) ->
                 continue
             for unit_node, unit_targets in value_node.value:
                 rules = result.units.setdefault(str(unit_node.value), {})
+                result.lines.setdefault(str(unit_node.value), unit_node.start_mark.line + 1)
                 if not isinstance(unit_targets, yaml.MappingNode):
                     problems.append(Problem(name, f"unit {unit_node.value!r} must map KPI ids "
                                             "to targets", row=unit_node.start_mark.line + 1,

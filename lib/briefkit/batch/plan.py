@@ -212,9 +212,10 @@ def make_plan(request: RunRequest, executor: Any = None, renderer: Renderer | No
         problems.append(Problem("--period", str(exc), rule="bad_period"))
 
     targets = _absolute(request.targets)
+    loaded_targets = None
     if targets is not None:
         try:
-            load_targets(targets)
+            loaded_targets = load_targets(targets)
         except InputError as exc:
             problems += exc.problems
     index766 = _absolute(request.index766)
@@ -327,6 +328,8 @@ def make_plan(request: RunRequest, executor: Any = None, renderer: Renderer | No
             from briefkit.settings import check_unit_overrides, source_name
 
             problems += check_unit_overrides(settings, all_ids, source_name(header))
+        if loaded_targets is not None:
+            problems += loaded_targets.unit_problems(all_ids)
 
     if problems:
         raise InputError(problems)
