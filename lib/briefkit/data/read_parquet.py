@@ -179,6 +179,8 @@ def _series_as_text(s: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(s):
         stamped: pd.Series = s.dt.strftime("%Y-%m-%d %H:%M:%S")
         return stamped.astype("str")
+    if isinstance(s.dtype, pd.StringDtype):  # string columns: already text, no Python pass
+        return s.astype("str")
     return s.map(lambda v: v if v is None or isinstance(v, str) else _text(v),
                  na_action="ignore").astype("str")
 
