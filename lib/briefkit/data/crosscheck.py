@@ -21,9 +21,11 @@ def lookup_dates(keys: pd.Series, dates: pd.Series) -> np.ndarray:
     datetime mapper fails when the mapper is empty (pandas casts it to float64), which happens
     as soon as no record has a usable date: those records' own errors must be what the user
     reads, not a traceback."""
-    at = dates.index.get_indexer(pd.Index(keys.to_numpy(dtype=object)))
+    codes, uniques = pd.factorize(keys)  # a few hundred units for millions of records
+    at = np.append(dates.index.get_indexer(pd.Index(uniques)), -1)[codes]
     values = np.append(dates.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))
-    return values[at]  # get_indexer's -1 picks the trailing NaT
+    looked_up: np.ndarray = values[at]  # -1 (absent, or a missing key): the trailing NaT
+    return looked_up
 
 
 def check_references(loaded: dict[str, Loaded]) -> None:
@@ -128,9 +130,10 @@ def check_coverage(loaded: dict[str, Loaded]) -> None:
     if units is None or dossiers is None or not units.has("unit_id"):
         return
     ids = units.frame["unit_id"]
-    with_data = set(dossiers.frame["unit_id"].dropna())
+    # distinct ids first (unique() stays in Arrow): a set of millions of strings is slow
+    with_data = set(dossiers.frame["unit_id"].dropna().unique())
     if aggregates is not None:
-        with_data |= set(aggregates.frame["unit_id"].dropna())
+        with_data |= set(aggregates.frame["unit_id"].dropna().unique())
     # A unit that is some unit's parent gets its figures from the roll-up of its children.
     parents = set(units.frame["parent_id"].dropna())
     idle = (ids.notna() & ~ids.isin(with_data) & ~ids.isin(parents)).to_numpy()
