@@ -463,3 +463,45 @@ def test_parquet_long_cell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 def test_rows_are_int64(tmp_path: Path) -> None:
     path = write(tmp_path, "units.csv", f"{UNITS_HEADER}\nTP,A,phong_ban,huyen\n")
     assert load(path, "units").rows.dtype == np.int64
+
+
+# ---------------------------------------------------------------- Arrow's reader and pandas'
+
+_BODIES = {
+    "plain": "D1,TP,1.000001,truc_tuyen,05/01/2022,10/01/2022,08/01/2022,False,False,False\n",
+    "crlf and no final newline": "D1,TP,1.000001,truc_tuyen,05/01/2022,10/01/2022,,x,,\r\n"
+                                 "D2,007,1.000002,Trực tiếp,2022-01-05 08:30,,,có,không,",
+    "quoted separators, quotes and line breaks": '"D,1",TP,1.000001,"truc ""tuyen""",'
+                                                 '05/01/2022,,"08/01/2022\n",,,\n',
+    "spaces kept, empty cells": " D1 , TP ,1.000001,  ,05/01/2022,,,,,\n,,,,,,,,,\n",
+    "a quote inside an unquoted value": 'D1,T"P,1.000001,truc_tuyen,05/01/2022,,,,,\n',
+    "decomposed Vietnamese": "D1,TP,1.000001,Trực tuyến,05/01/2022,,,,,\n",
+    "a blank line (kept: rows stay rows)": "D1,TP,1.000001,a,05/01/2022,,,,,\n\nD2,TP,1,a,b,,,,,\n",
+    "a short record (pandas fills it)": "D1,TP,1.000001,a,05/01/2022\nD2,TP,1,a,b,,,,,\n",
+}
+
+
+@pytest.mark.parametrize("body", list(_BODIES))
+def test_arrow_and_pandas_read_the_same_columns(tmp_path: Path, body: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Arrow fast path gives exactly what the pandas path gives, or steps aside."""
+    from briefkit.data import read_csv as reader
+
+    header = ("dossier_id,unit_id,procedure_id,channel,received_at,due_at,resolved_at,"
+              "returned_by_post,apology_sent,inter_agency\n")
+    path = tmp_path / "dossiers.csv"
+    path.write_bytes((header + _BODIES[body]).encode("utf-8"))
+    table = schema.TABLES["dossiers"]
+    answers: list[object] = []
+    arrow = reader._read_arrow
+    monkeypatch.setattr(reader, "_read_arrow", lambda *args: answers.append(arrow(*args))
+                        or answers[-1])
+    fast = reader.read_csv(path, table)
+    assert (answers[0] is None) == body.startswith("a short")  # who read it
+    monkeypatch.setattr(reader, "_read_arrow", lambda *args: None)
+    slow = reader.read_csv(path, table)
+    assert fast.rows.tolist() == slow.rows.tolist()
+    assert fast.columns.keys() == slow.columns.keys()
+    for pos in fast.columns:
+        pd.testing.assert_series_equal(fast.columns[pos], slow.columns[pos].astype("str"),
+                                       check_names=False)

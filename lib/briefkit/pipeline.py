@@ -48,7 +48,7 @@ def compute_request(request: KpiRequest, dataset: Dataset | None = None) -> KpiR
     targets = load_targets(request.targets) if request.targets else None
     weights = load_index766_weights(request.index766)
     ds = dataset if dataset is not None else load_dataset(request.data)
-    if targets is not None and (problems := targets.unit_problems(ds.units["unit_id"])):
+    if targets is not None and (problems := targets.unit_problems(ds.units["unit_id"], period)):
         raise InputError(problems)
     table = compute_kpis(ds, period, targets, weights=weights)
     return KpiResult(period, ds, table, targets, request)

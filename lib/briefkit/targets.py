@@ -69,16 +69,19 @@ class Targets:
         override = year_targets.units.get(unit_id, {})
         return override.get(kpi, year_targets.defaults.get(kpi))
 
-    def unit_problems(self, unit_ids: Iterable[str]) -> list[Problem]:
-        """``units:`` overrides naming neither a unit of the data nor a roll-up (``*``,
-        ``*tinh``, ``*huyen``, ``*xa``): a typo would otherwise leave the unit judged against
-        the year's default without a word."""
+    def unit_problems(self, unit_ids: Iterable[str], period: Period) -> list[Problem]:
+        """``units:`` overrides, in the years that judge ``period``, naming neither a unit of
+        the data nor a roll-up (``*``, ``*tinh``, ``*huyen``, ``*xa``): a typo would otherwise
+        leave the unit judged against the year's default without a word. Other years are not
+        checked: one targets file serves data sets of other years (the district-era units of
+        2023 are not in a 2026 province's units.csv)."""
         known = {*map(str, unit_ids), ROLLUP_ALL, *(f"{ROLLUP_ALL}{lv}" for lv in LEVELS)}
         name = self.source.name if self.source is not None else "targets"
         return [Problem(name, f"{year}: units.{unit}: unknown unit id (not in units.csv, "
                               "nor a roll-up: *, *tinh, *huyen, *xa)",
                         row=year_targets.lines.get(unit), rule="unknown_unit")
                 for year, year_targets in self.years.items()
+                if period.start.year <= year <= period.end.year
                 for unit in year_targets.units if unit not in known]
 
 

@@ -328,8 +328,8 @@ def make_plan(request: RunRequest, executor: Any = None, renderer: Renderer | No
             from briefkit.settings import check_unit_overrides, source_name
 
             problems += check_unit_overrides(settings, all_ids, source_name(header))
-        if loaded_targets is not None:
-            problems += loaded_targets.unit_problems(all_ids)
+        if loaded_targets is not None and period is not None:
+            problems += loaded_targets.unit_problems(all_ids, period)
 
     if problems:
         raise InputError(problems)

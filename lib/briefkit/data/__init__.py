@@ -38,6 +38,9 @@ the checks that need only that file (:mod:`~briefkit.data.suspicious`, and
 :mod:`~briefkit.data.aggregates` for aggregates); then
 :mod:`~briefkit.data.crosscheck` and :mod:`~briefkit.data.changes` check the tables against
 each other. Every problem's severity comes from :data:`~briefkit.data.rules.RULES`.
+
+:mod:`~briefkit.data.converted` writes a validated folder as Parquet (``briefkit convert``)
+and reads one back without the row checks when its files are exactly those it wrote.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ import pandas as pd
 
 from briefkit import schema
 from briefkit.data.convert import LOCAL_TZ, empty_frame
+from briefkit.data.converted import read_converted
 from briefkit.data.folder import as_today, find_files, run_checks
 from briefkit.data.load import load_file
 from briefkit.data.rules import MAX_COUNT, RULES
@@ -90,8 +94,13 @@ def load_dataset(folder: str | Path, *, today: _dt.date | None = None) -> Datase
     Raises :class:`InputError` carrying every error found (and nothing else for bad data);
     warnings are returned on :attr:`Dataset.warnings`. ``today`` (default: the current date)
     is what "a date in the future" is measured against; tests pin it.
+
+    A folder written by ``briefkit convert`` whose files are exactly the ones it validated
+    is read without the row checks; its warnings are the ones recorded then
+    (:mod:`~briefkit.data.converted`).
     """
-    frames, files, problems = run_checks(Path(folder), today)
+    fast = read_converted(Path(folder))
+    frames, files, problems = fast if fast is not None else run_checks(Path(folder), today)
     if any(p.severity == "error" for p in problems):
         raise InputError(problems)
     return Dataset(

@@ -5,9 +5,11 @@ is refused before anything is parsed (counting newlines is cheap). The bytes mus
 (with or without BOM); otherwise the first undecodable byte is placed (row and column) and
 the likely encoding named. The header row is searched among the first rows with each
 accepted separator (:func:`~briefkit.data.raw.find_header`, as for workbooks), so a title
-above the table is fine; only those first lines are decoded here. pandas' C parser then
-reads the bytes below the header, every column as text, decoding them itself (strictly:
-the whole file is decoded by Python only to place a byte pandas could not read).
+above the table is fine; only those first lines are decoded here. Arrow's CSV reader then
+parses the bytes below the header (multi-threaded, only the columns the table uses, every one
+as text, UTF-8 checked). Whatever it refuses (a record of another width, a byte that is not
+UTF-8, a quote left open) goes to pandas' C parser, which reads short records and places
+problems; the whole file is decoded by Python only to place a byte neither could read.
 
 Row numbers are what a spreadsheet shows: rows count records, not lines (a quoted value may
 hold line breaks), blank lines and title rows included. When pandas refuses the syntax, the
@@ -168,6 +170,8 @@ def read_csv(path: Path, table: Table) -> Raw:
     if body >= len(data):
         columns = {pos: pd.Series([], dtype="str") for pos in positions.values()}
         count = 0
+    elif (fast := _read_arrow(data, body, sep, len(header), positions)) is not None:
+        columns, count = fast
     else:
         handle = io.BytesIO(data)
         handle.seek(body)
@@ -190,6 +194,35 @@ def read_csv(path: Path, table: Table) -> Raw:
     problems = header_problems(path, table, header, positions, duplicates, header_row)
     problems += long_cells(path, header, columns, rows)
     return Raw(header, header_row, positions, columns, rows, problems)
+
+
+def _read_arrow(data: bytes, body: int, sep: str, width: int, positions: dict[str, int]
+                ) -> tuple[dict[int, pd.Series], int] | None:
+    """The used columns of a well-formed body, parsed by Arrow's CSV reader (multi-threaded,
+    only the columns the table uses, text kept as text: empty cells are "" as pandas gives
+    them with ``keep_default_na=False``); None for anything it refuses — a blank line, a
+    record of another width, a byte that is not UTF-8, a quote left open — so that the
+    pandas path reads it (blank lines kept, so that rows stay spreadsheet rows) or places
+    the problem at its row and column."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = [f"c{i}" for i in range(width)]
+    wanted = sorted(set(positions.values()))
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(memoryview(data)[body:]),
+            read_options=pacsv.ReadOptions(column_names=names, encoding="utf8"),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True,
+                                              ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys((names[i] for i in wanted), pa.string()),
+                include_columns=[names[i] for i in wanted],
+                strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
+        return None
+    columns = {i: table.column(names[i]).to_pandas().astype("str") for i in wanted}
+    return columns, table.num_rows
 
 
 def _check_lines(data: bytes) -> None:
