@@ -48,7 +48,9 @@ def load_file(path: Path, table: Table, today: pd.Timestamp) -> Loaded:
 
     # Records blank in every column of the table (blank lines, trailing formatted rows in
     # Excel) are not records: drop them, keeping the others' row numbers.
-    texts = {pos: strip_text(s) for pos, s in raw.columns.items()}
+    # (each column's text is released as soon as it is stripped, and its stripped text as
+    # soon as it is converted: at most one extra copy of a column is alive at a time)
+    texts = {pos: strip_text(raw.columns.pop(pos)) for pos in list(raw.columns)}
     blank = np.full(len(raw.rows), bool(texts), dtype=bool)
     for s in texts.values():
         blank &= s.isna().to_numpy()
@@ -64,7 +66,9 @@ def load_file(path: Path, table: Table, today: pd.Timestamp) -> Loaded:
         if pos is None:
             out[col.name] = default(col.kind, len(rows))
             continue
-        series = texts[pos][keep].reset_index(drop=True)
+        series = texts.pop(pos)
+        series = series.reset_index(drop=True) if keep.all() else \
+            series[keep].reset_index(drop=True)
         values, bad, missing = convert(col.kind, series)
         out[col.name] = values
         if col.filled and missing.any():
