@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from briefkit.batch import BatchResult, StepResult
     from briefkit.coverage import DataSpan
     from briefkit.periods import Period
-    from briefkit.pipeline import KpiResult
+    from briefkit.pipeline import KpiRequest, KpiResult
     from briefkit.signing import SigningKey
 
 
@@ -157,22 +157,49 @@ def kpis(
     index766: WeightsOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help=_("Do not print the table."))
                      ] = False,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help=_(
+        "Compute on a Dask cluster: the scheduler's address, e.g. tcp://10.0.0.5:8786 (needs "
+        "briefkit\\[dask]); each partition of --data (a folder of KEY=VALUE data folders) is "
+        "read by a worker."))] = None,
 ) -> None:
     from briefkit.coverage import data_span
     from briefkit.pipeline import KpiRequest, compute_request, write_kpis_csv
 
+    request = KpiRequest(data, period, convention, targets, index766)
     try:
-        result = compute_request(KpiRequest(data, period, convention, targets, index766))
+        if scheduler is not None or _partitioned(data):
+            result, span = _compute_partitioned(request, scheduler)
+        else:
+            result = compute_request(request)
+            span = data_span(result.dataset)
     except InputError as exc:
         raise _fail(exc.problems) from None
     except ValueError as exc:
         raise _fail(_text(str(exc))) from None
     _print_warnings(result.dataset.warnings)
-    _print_notes(result.period, data_span(result.dataset), result.targets is not None)
+    _print_notes(result.period, span, result.targets is not None)
     path = write_kpis_csv(result, out_dir)
     if not quiet:
         _print_summary(result)
     out.print(_("Wrote {path}").format(path=_text(str(path))), soft_wrap=True)
+
+
+def _partitioned(data: Path) -> bool:
+    from briefkit.partitioned import is_partitioned
+
+    return is_partitioned(data)
+
+
+def _compute_partitioned(request: KpiRequest, scheduler: str | None
+                         ) -> tuple[KpiResult, DataSpan | None]:
+    """The KPIs of a partitioned dataset (:mod:`briefkit.partitioned`), on the cluster of
+    ``scheduler`` or in this process."""
+    from briefkit.partitioned import compute_partitioned, connect
+
+    if scheduler is None:
+        return compute_partitioned(request)
+    with connect(scheduler) as client:
+        return compute_partitioned(request, client)
 
 
 def _print_summary(result: KpiResult) -> None:

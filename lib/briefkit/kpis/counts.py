@@ -18,6 +18,7 @@ Which figures a unit gets, period by period:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
@@ -134,6 +135,10 @@ class UnitCounts:
                                                     electronic & self.document_signed)
         counts = np.column_stack([column[name] for name in BASE_COUNTS])
         return PeriodCounts(counts, online, self.catalogue)
+
+    def of_many(self, periods: Sequence[Period]) -> list[PeriodCounts]:
+        """:meth:`of` for each period."""
+        return [self.of(period) for period in periods]
 
     def frame(self, period: Period) -> pd.DataFrame:
         """:meth:`of` as a frame indexed by unit_id (the order of units.csv)."""

@@ -9,14 +9,14 @@ tables: 8 quarters of history with their baselines are 9 raw tables, not 24 comp
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
 
 from briefkit.kpis.changes import UnitChanges
-from briefkit.kpis.counts import UnitCounts
+from briefkit.kpis.counts import PeriodCounts, UnitCounts
 from briefkit.kpis.registry import STATUS_NA, ScoreRule, load_index766_weights
 from briefkit.kpis.rows import TableLayout, rank_units
 
@@ -26,16 +26,26 @@ if TYPE_CHECKING:
     from briefkit.targets import Targets
 
 
+class CountsSource(Protocol):
+    """What :class:`KpiTables` reads the base counts from (:class:`UnitCounts`)."""
+
+    def of_many(self, periods: Sequence[Period]) -> list[PeriodCounts]: ...
+
+
 class KpiTables:
     """The KPI tables of one dataset and one set of Decision-766 weights, for any periods.
 
     Build one per dataset and ask it for as many tables as needed; it must not outlive
-    changes to the dataset's frames (it reads them once).
+    changes to the dataset's frames (it reads them once). ``counts``: where the base counts
+    come from (default: :class:`UnitCounts` of ``ds``; a partitioned dataset's come from its
+    partitions, :class:`briefkit.partitioned.PartitionedCounts`, and ``ds`` then only needs
+    its units and unit_changes).
     """
 
-    def __init__(self, ds: Dataset, weights: Mapping[str, ScoreRule] | None = None) -> None:
+    def __init__(self, ds: Dataset, weights: Mapping[str, ScoreRule] | None = None, *,
+                 counts: CountsSource | None = None) -> None:
         self.weights = weights if weights is not None else load_index766_weights()
-        self.counts = UnitCounts(ds)
+        self.counts = counts if counts is not None else UnitCounts(ds)
         self.layout = TableLayout(ds.units)
         self.changes = UnitChanges.of(ds)
         self._raw: dict[Period, pd.DataFrame] = {}
@@ -44,7 +54,7 @@ class KpiTables:
         """Compute the raw tables of those periods that are not computed yet, together."""
         missing = list(dict.fromkeys(p for p in periods if p not in self._raw))
         if missing:
-            counts = [self.counts.of(p) for p in missing]
+            counts = self.counts.of_many(missing)
             merges = [self.changes.merges(c, p) for c, p in zip(counts, missing, strict=True)]
             tables = self.layout.tables(missing, counts, self.weights, merges)
             self._raw.update((p, self.changes.restrict(t, p))
