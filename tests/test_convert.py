@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -73,6 +74,7 @@ def demo_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     generate(root / "src", n_dossiers=20_000)
     done = convert("--data", str(root / "src"), "--out", str(root / "parquet"))
     assert done.exit_code == 0, done.output
+    assert re.search(r" \d{3}(\.\d{3} dòng|,\d{3} rows)", done.output), done.output  # digit groups
     return root / "src", root / "parquet"
 
 

@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from briefkit import __version__
-from briefkit.i18n import N_, _, ngettext
+from briefkit.i18n import N_, _, ngettext, number
 from briefkit.problems import InputError, Problem, summarize
 from briefkit.textsafety import visible
 
@@ -283,8 +283,8 @@ def convert_command(
     frames = {name: getattr(dataset, name) for name in dataset.files}
     written = write_converted(frames, dataset.files, dataset.warnings, out_dir, force=force)
     rows = sum(len(frame) for frame in frames.values())
-    out.print(_("Wrote {folder}: {tables} tables, {rows:,} rows, {counted}.").format(
-        folder=_text(str(out_dir)), tables=len(written), rows=rows,
+    out.print(_("Wrote {folder}: {tables} tables, {rows} rows, {counted}.").format(
+        folder=_text(str(out_dir)), tables=len(written), rows=number(rows),
         counted=_count_warnings(len(dataset.warnings))), soft_wrap=True)
 
 

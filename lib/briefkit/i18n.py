@@ -26,7 +26,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = ["DEFAULT_LANGUAGE", "DOMAIN", "LANGUAGES", "LOCALE_DIR", "N_", "_",
-           "current_language", "language", "language_from_env", "ngettext", "set_language"]
+           "current_language", "language", "language_from_env", "ngettext", "number",
+           "set_language"]
 
 DOMAIN = "briefkit"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -112,6 +113,14 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     """The form of a message for the count ``n`` in the current language (Vietnamese has
     one form)."""
     return _translations.ngettext(singular, plural, n)
+
+
+def number(n: int) -> str:
+    """A count the way the current language writes it: ``10.181.542`` in Vietnamese,
+    ``10,181,542`` in English (Babel's locale data, as the documents use)."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(n, locale="vi" if _language == "vi" else "en")
 
 
 def N_(message: str) -> str:
