@@ -436,7 +436,7 @@ def _print_batch(result: BatchResult) -> None:
         state = _styled("red", _("failed")) if not step.ok else \
             _styled("dim", _("reused")) if step.reused else _styled("green", _("ok"))
         grid.add_row(_text(label), _text(folder), state,
-                     "" if step.reused else f"{step.duration:.1f}", _text(step.error or ""))
+                     "" if step.reused else number(step.duration, 1), _text(step.error or ""))
     out.print(grid)
     out.print(_batch_totals(result.summary()))
     for warning in result.warnings:
@@ -457,11 +457,11 @@ def _batch_totals(summary: dict[str, Any]) -> str:
         n=summary["rebuilt"])
     mean = summary["mean_unit_s"]
     per_unit = "" if mean is None else \
-        _("{seconds:.1f} s of worker time per unit, ").format(seconds=mean)
+        _("{seconds} s of worker time per unit, ").format(seconds=number(mean, 1))
     return _("{units}: {ok} ok, {failed} failed; {steps}, {reused} reused; {per_unit}"
-             "{total:.1f} s in total.").format(
+             "{total} s in total.").format(
         units=units, ok=summary["ok"], failed=summary["failed"], steps=steps,
-        reused=summary["reused"], per_unit=per_unit, total=summary["total_s"])
+        reused=summary["reused"], per_unit=per_unit, total=number(summary["total_s"], 1))
 
 
 # ---------------------------------------------------------------------- signatures

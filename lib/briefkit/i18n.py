@@ -115,12 +115,14 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translations.ngettext(singular, plural, n)
 
 
-def number(n: int) -> str:
-    """A count the way the current language writes it: ``10.181.542`` in Vietnamese,
-    ``10,181,542`` in English (Babel's locale data, as the documents use)."""
+def number(n: float, decimals: int = 0) -> str:
+    """A number the way the current language writes it: ``10.181.542`` and ``1,3`` in
+    Vietnamese, ``10,181,542`` and ``1.3`` in English (Babel's locale data, as the documents
+    use), with ``decimals`` digits after the separator."""
     from babel.numbers import format_decimal
 
-    return format_decimal(n, locale="vi" if _language == "vi" else "en")
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(n, format=pattern, locale="vi" if _language == "vi" else "en")
 
 
 def N_(message: str) -> str:
