@@ -1043,3 +1043,25 @@ def test_readme_lists_every_rule_with_its_severity() -> None:
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     listed = dict(re.findall(r"^\| `(\w+)` \| (error|warning) \|", readme, flags=re.M))
     assert listed == {rule: severity for rule, (severity, _) in RULES.items()}
+
+
+def test_every_unfit_unit_procedure_pair_is_warned_once(tmp_path: Path) -> None:
+    """The fit check judges (unit, procedure) pairs on one dossier each: with more procedures
+    than units (as always), every pair must still be its own (a key collision once dropped
+    pairs), and each warning lists all the rows of its pair."""
+    units = "unit_id,name,kind,level\nA,Xã A,phuong_xa,xa\nB,Xã B,phuong_xa,xa\n"
+    procs = "procedure_id,name,field,level,online_level\n" + "".join(
+        f"P{i},Thủ tục {i},Hộ tịch,{'tinh' if i % 2 else 'xa'},3\n" for i in range(7))
+    lines = [f"D{n},{u},P{i},truc_tiep,05/01/2022,10/01/2022,08/01/2022\n"
+             for n, (u, i) in enumerate((u, i) for _ in range(3) for u in "AB" for i in range(7))]
+    (tmp_path / "units.csv").write_text(units, encoding="utf-8")
+    (tmp_path / "procedures.csv").write_text(procs, encoding="utf-8")
+    (tmp_path / "dossiers.csv").write_text(
+        "dossier_id,unit_id,procedure_id,channel,received_at,due_at,resolved_at\n"
+        + "".join(lines), encoding="utf-8")
+    found = [p for p in validate(tmp_path, today=dt.date(2023, 1, 1))
+             if p.rule == "level_mismatch"]
+    pairs = {re.search(r"unit '(\w)', procedure '(P\d)'", p.message).groups()  # type: ignore[union-attr]
+             for p in found}
+    assert pairs == {(u, f"P{i}") for u in "AB" for i in (1, 3, 5)}
+    assert len(found) == 6 and all("(3 dossier(s): rows " in p.message for p in found)

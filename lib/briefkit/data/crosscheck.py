@@ -14,6 +14,7 @@ from briefkit.data.aggregates import parse_periods
 from briefkit.data.loaded import Loaded
 from briefkit.data.rules import problem, rows_text
 from briefkit.data.suspicious import suggestions
+from briefkit.problems import Problem
 
 
 def lookup_dates(keys: pd.Series, dates: pd.Series) -> np.ndarray:
@@ -77,8 +78,27 @@ def check_dossier_fit(loaded: dict[str, Loaded]) -> None:
     dossiers, units, procs = (loaded.get(n) for n in ("dossiers", "units", "procedures"))
     if dossiers is None or units is None or procs is None:
         return
-    d = dossiers.frame[["unit_id", "procedure_id"]].copy()
-    d["row"] = dossiers.rows
+    # Every warning here is about a (unit, procedure) pair: the pairs are judged on one
+    # dossier each (a few thousand pairs for millions of dossiers), then the rows of the pairs
+    # that do not fit are listed.
+    unit_codes, _ = pd.factorize(dossiers.frame["unit_id"])
+    proc_codes, proc_ids = pd.factorize(dossiers.frame["procedure_id"])
+    pair = unit_codes.astype(np.int64) * (len(proc_ids) + 1) + proc_codes  # one per pair
+    firsts = pd.Series(pair).drop_duplicates().index.to_numpy()
+    unfit = _dossier_fit(dossiers, units, procs, firsts, None)
+    if unfit:
+        rows = np.flatnonzero(np.isin(pair, pair[np.asarray(sorted(unfit), dtype=np.int64)]))
+        _dossier_fit(dossiers, units, procs, rows, dossiers.problems)
+
+
+def _dossier_fit(dossiers: Loaded, units: Loaded, procs: Loaded, positions: np.ndarray,
+                 problems: list[Problem] | None) -> set[int]:
+    """The dossiers at ``positions`` against their unit's level and fields: the positions
+    whose pair does not fit; with ``problems``, one warning per pair added to it."""
+    unfit: set[int] = set()
+    d = dossiers.frame[["unit_id", "procedure_id"]].iloc[positions].copy()
+    d["row"] = dossiers.rows[positions]
+    d["position"] = positions
     u = units.frame[["unit_id", "level", "fields"]].drop_duplicates("unit_id").dropna(
         subset=["unit_id"])
     p = procs.frame[["procedure_id", "level", "field"]].drop_duplicates("procedure_id").dropna(
@@ -86,18 +106,21 @@ def check_dossier_fit(loaded: dict[str, Loaded]) -> None:
     m = d.merge(u, on="unit_id", how="inner").merge(
         p, on="procedure_id", how="inner", suffixes=("_unit", "_proc"))
     if m.empty:
-        return
+        return unfit
 
     def emit(rule: str, mask: pd.Series, describe: Callable[[dict[Hashable, Any]], str]) -> None:
         hits = m[mask.fillna(False).to_numpy(dtype=bool)].sort_values("row")
         if hits.empty:
+            return
+        unfit.update(hits["position"].tolist())
+        if problems is None:
             return
         groups = hits.groupby(["unit_id", "procedure_id"], sort=False)
         first = groups.first().reset_index()
         rows = groups["row"].agg(list).to_list()
         # one Problem per (unit, procedure) pair, not per dossier
         for info, listed in zip(first.to_dict("records"), rows, strict=True):
-            dossiers.problems.append(problem(
+            problems.append(problem(
                 rule, dossiers.file,
                 f"{describe(info)} for unit {info['unit_id']!r}, procedure "
                 f"{info['procedure_id']!r} ({len(listed)} dossier(s): {rows_text(listed)})",
@@ -122,6 +145,7 @@ def check_dossier_fit(loaded: dict[str, Loaded]) -> None:
         emit("field_mismatch", has_fields & found["allowed"].isna().to_numpy(),
              lambda r: f"field {r['field']!r} is not among the unit's fields "
                        f"({r['fields']!r})")
+    return unfit
 
 
 def check_coverage(loaded: dict[str, Loaded]) -> None:
