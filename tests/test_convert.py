@@ -22,7 +22,7 @@ import briefkit.data
 from briefkit import schema
 from briefkit.cli import app
 from briefkit.data import Dataset, load_dataset
-from briefkit.data.converted import METADATA
+from briefkit.data.converted import METADATA, validator_fingerprint
 from briefkit.iorw import sha256_file
 from briefkit.kpis import compute_kpis
 from briefkit.periods import parse_period
@@ -142,6 +142,20 @@ def test_rewritten_file_is_validated_in_full(fixture_pair: tuple[Path, Path], tm
     expected = load_dataset(src, today=TODAY)
     for name in schema.TABLES:
         pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name), obj=name)
+
+
+def test_folder_of_other_validating_code_is_validated_in_full(
+        fixture_pair: tuple[Path, Path], tmp_path: Path, validations: list[Path]) -> None:
+    """Same version string, other rules (the code that validated it changed): not trusted."""
+    _, out = fixture_pair
+    folder = _copy(out, tmp_path / "copy")
+    meta_path = folder / "briefkit-dataset.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    assert meta["validator"] == validator_fingerprint()
+    meta["validator"] = "0" * 64
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    load_dataset(folder, today=TODAY)
+    assert validations == [folder]
 
 
 def test_tampered_file_gives_its_errors(fixture_pair: tuple[Path, Path], tmp_path: Path) -> None:

@@ -4,12 +4,14 @@
 canonical shape of :class:`~briefkit.data.Dataset`: codes and text as strings, dates as
 ``date32`` (they are calendar dates at midnight), booleans as booleans,
 ``procedures.online_level`` as ``int8``, aggregates counts as ``int64``. Beside them,
-:data:`METADATA` records the contract and briefkit versions, the source files (name,
+:data:`METADATA` records the contract and briefkit versions and the fingerprint of the
+validating code (:func:`validator_fingerprint`), the source files (name,
 sha256, size), each written file's sha256, size and row count, and the warnings the
 validation gave. The folder is written into a temporary sibling and renamed into place.
 
 :func:`read_converted` is the fast path of :func:`~briefkit.data.load_dataset`: when the
-metadata is of this contract and this briefkit version and every table file still has
+metadata is of this contract, this briefkit version and this validating code, and every
+table file still has
 the sha256 recorded (so the bytes are exactly those convert validated) and the Arrow
 schema the canonical one, the tables become the canonical frames directly, without the
 row checks. Anything else (a file edited, replaced, added or removed, another version)
@@ -26,6 +28,8 @@ path (issue 10 item 4), which reads per partition.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
 import json
 import os
 import shutil
@@ -52,6 +56,18 @@ FORMAT_VERSION = 1
 ROW_GROUP = 1 << 20
 
 _TEXT_KINDS = frozenset({"id", "text", "level", "channel", "period"})
+
+
+@functools.cache
+def validator_fingerprint() -> str:
+    """sha256 of the code that validates a folder (this package and the schema): a converted
+    folder is trusted only by the validation that checked it. The version string alone would
+    not do: it stays the same across many changes of the rules."""
+    digest = hashlib.sha256()
+    here = Path(__file__).parent
+    for path in sorted([*here.glob("*.py"), here.parent / "schema.py"]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 class ConvertError(Exception):
@@ -147,6 +163,7 @@ def write_converted(frames: dict[str, pd.DataFrame], sources: dict[str, Path],
             "format_version": FORMAT_VERSION,
             "contract_version": CONTRACT_VERSION,
             "briefkit_version": __version__,
+            "validator": validator_fingerprint(),
             "sources": {name: {"file": path.name, "sha256": sha256_file(path),
                                "size": path.stat().st_size}
                         for name, path in sorted(sources.items())},
@@ -204,7 +221,8 @@ def read_converted(folder: Path
     meta = read_metadata(folder)
     if meta is None or meta.get("format_version") != FORMAT_VERSION \
             or meta.get("contract_version") != CONTRACT_VERSION \
-            or meta.get("briefkit_version") != __version__:
+            or meta.get("briefkit_version") != __version__ \
+            or meta.get("validator") != validator_fingerprint():
         return None
     try:
         tables: dict[str, dict[str, Any]] = meta["tables"]
