@@ -17,15 +17,21 @@ from briefkit.data.suspicious import suggestions
 from briefkit.problems import Problem
 
 
+def positions(index: pd.Index, values: pd.Series) -> np.ndarray:
+    """Position of each value in ``index`` (-1 where it is absent or missing), looked up once
+    per distinct value (a few hundred units for millions of records)."""
+    codes, uniques = pd.factorize(values)
+    found: np.ndarray = np.append(index.get_indexer(pd.Index(uniques)), -1)[codes]
+    return found
+
+
 def lookup_dates(keys: pd.Series, dates: pd.Series) -> np.ndarray:
     """``dates[key]`` for each key, NaT where absent, as datetime64[ns]. ``Series.map`` with a
     datetime mapper fails when the mapper is empty (pandas casts it to float64), which happens
     as soon as no record has a usable date: those records' own errors must be what the user
     reads, not a traceback."""
-    codes, uniques = pd.factorize(keys)  # a few hundred units for millions of records
-    at = np.append(dates.index.get_indexer(pd.Index(uniques)), -1)[codes]
     values = np.append(dates.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))
-    looked_up: np.ndarray = values[at]  # -1 (absent, or a missing key): the trailing NaT
+    looked_up: np.ndarray = values[positions(dates.index, keys)]  # -1: the trailing NaT
     return looked_up
 
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 import pandas as pd
 
+from briefkit.data.crosscheck import positions
 from briefkit.kpis.aggregates import AggregateRows
 from briefkit.kpis.catalogue import CatalogueArrays, _unit_ids, catalogue_of
 from briefkit.kpis.dossiers import DossierArrays, dates_ns, in_period, online_levels
@@ -38,12 +39,6 @@ if TYPE_CHECKING:
 BASE_INDEX = {name: i for i, name in enumerate(BASE_COUNTS)}
 _IN_PLAY = ["received_online", "received_direct", "received_postal", "carried_over"]
 _UNKNOWN_COVERAGE = ["procedures_l3_with_online", "procedures_l4_with_online"]
-
-
-def unit_positions(unit_ids: pd.Index, values: pd.Series) -> np.ndarray:
-    """Position of each value in ``unit_ids`` (-1 where it is not a unit of units.csv)."""
-    codes, uniques = pd.factorize(values)
-    return np.append(unit_ids.get_indexer(uniques), -1)[codes]
 
 
 @dataclass(frozen=True)
@@ -69,7 +64,7 @@ class UnitCounts:
     def __init__(self, ds: Dataset) -> None:
         self.unit_ids = pd.Index(ds.units["unit_id"].astype(str), name="unit_id")
         dossiers = ds.dossiers
-        unit = unit_positions(self.unit_ids, dossiers["unit_id"])
+        unit = positions(self.unit_ids, dossiers["unit_id"])
         if (unit < 0).any():  # dossiers of units outside units.csv are counted nowhere
             dossiers, unit = dossiers[unit >= 0], unit[unit >= 0]
         self.dossier_unit = unit
@@ -80,7 +75,7 @@ class UnitCounts:
         self.reporting = _unit_ids(ds.aggregates)
         self.with_dossiers = _unit_ids(ds.dossiers)
         documents = ds.documents
-        self.document_unit = unit_positions(self.unit_ids, documents["unit_id"])
+        self.document_unit = positions(self.unit_ids, documents["unit_id"])
         self.document_sent, self.document_dated = dates_ns(documents["sent_at"])
         self.document_electronic = documents["electronic"].to_numpy(dtype=bool)
         self.document_signed = documents["digitally_signed"].to_numpy(dtype=bool)
