@@ -156,16 +156,17 @@ def round_half_up(x: Any, decimals: int = 0) -> float | pd.Series:
 # --------------------------------------------------------------------------- numbers
 
 
-def format_number(x: Any, decimals: int = 0) -> str:
+def format_number(x: Any, decimals: int = 0, *, locale: Locale | str = LOCALE) -> str:
     """A number the Vietnamese way: 3043 -> "3.043", 4.5 (decimals=1) -> "4,5", -1234 -> "-1.234".
 
-    Exactly ``decimals`` decimal places, rounded half up; missing -> "—".
+    Exactly ``decimals`` decimal places, rounded half up; missing -> "—". ``locale`` only for
+    the terminal's English (:func:`briefkit.i18n.number`); documents are Vietnamese.
     """
     decimals = _check_decimals(decimals)
     if is_missing(x):
         return MISSING
     number = _quantize(_to_decimal(x), decimals)
-    return _babel_format_decimal(number, format=_pattern(decimals), locale=LOCALE)
+    return _babel_format_decimal(number, format=_pattern(decimals), locale=locale)
 
 
 def format_percent(fraction: Any, decimals: int = 2) -> str:

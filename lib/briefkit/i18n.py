@@ -117,12 +117,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 def number(n: float, decimals: int = 0) -> str:
     """A number the way the current language writes it: ``10.181.542`` and ``1,3`` in
-    Vietnamese, ``10,181,542`` and ``1.3`` in English (Babel's locale data, as the documents
-    use), with ``decimals`` digits after the separator."""
-    from babel.numbers import format_decimal
+    Vietnamese, ``10,181,542`` and ``1.3`` in English, with ``decimals`` digits after the
+    separator: the documents' :func:`~briefkit.formatting.format_number` (rounded half up),
+    in the terminal's language."""
+    from briefkit.formatting import LOCALE, format_number
 
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(n, format=pattern, locale="vi" if _language == "vi" else "en")
+    return format_number(n, decimals, locale=LOCALE if _language == "vi" else "en")
 
 
 def N_(message: str) -> str:
