@@ -20,14 +20,10 @@ import pytest
 from typer.testing import CliRunner
 
 from briefkit.cli import app
+from briefkit.dask_pool import connect
 from briefkit.data import load_dataset
 from briefkit.kpis import _KPI_LIST, KpiTables, compute_kpis
-from briefkit.partitioned import (
-    PartitionedCounts,
-    compute_partitioned,
-    connect,
-    partitions,
-)
+from briefkit.partitioned import PartitionedCounts, compute_partitioned, partitions
 from briefkit.periods import parse_period
 from briefkit.pipeline import KpiRequest, kpis_csv_text
 from briefkit.problems import InputError

@@ -194,7 +194,8 @@ def _compute_partitioned(request: KpiRequest, scheduler: str | None
                          ) -> tuple[KpiResult, DataSpan | None]:
     """The KPIs of a partitioned dataset (:mod:`briefkit.partitioned`), on the cluster of
     ``scheduler`` or in this process."""
-    from briefkit.partitioned import compute_partitioned, connect
+    from briefkit.dask_pool import connect
+    from briefkit.partitioned import compute_partitioned
 
     if scheduler is None:
         return compute_partitioned(request)

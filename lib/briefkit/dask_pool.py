@@ -94,6 +94,18 @@ def warm_worker() -> str:
     return f"{os.uname().nodename}:{os.getpid()}"
 
 
+def connect(address: str, **client_kwargs: Any) -> distributed.Client:
+    """A client of the scheduler at ``address`` (``client_kwargs`` go to
+    ``distributed.Client``), for the batch's pool and ``briefkit kpis --scheduler``; an
+    unreachable scheduler is an :class:`~briefkit.problems.InputError`."""
+    try:
+        return distributed.Client(address, set_as_default=False, **client_kwargs)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError([Problem("--scheduler", f"cannot connect to the Dask scheduler at "
+                                  f"{address!r}: {_first_line(exc)}",
+                                  rule="unreachable")]) from exc
+
+
 def _first_line(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
@@ -137,14 +149,7 @@ class DaskPool(Pool):
         if isinstance(address, distributed.Client):
             self.client, self._own = address, False
         else:
-            try:
-                self.client = distributed.Client(address, set_as_default=False,
-                                                 **client_kwargs)
-            except (OSError, TimeoutError, ValueError) as exc:
-                raise InputError([Problem("--scheduler", f"cannot connect to the Dask "
-                                          f"scheduler at {address!r}: {_first_line(exc)}",
-                                          rule="unreachable")]) from exc
-            self._own = True
+            self.client, self._own = connect(address, **client_kwargs), True
 
     @property
     def size(self) -> int | None:

@@ -58,17 +58,15 @@ from briefkit.data import Dataset, load_dataset
 from briefkit.data.convert import empty_frame
 from briefkit.kpis.catalogue import CatalogueArrays, catalogue_of
 from briefkit.kpis.counts import PeriodCounts, UnitCounts
-from briefkit.kpis.registry import load_index766_weights
 from briefkit.kpis.tables import KpiTables
-from briefkit.periods import Period, parse_period
-from briefkit.pipeline import KpiRequest, KpiResult
+from briefkit.periods import Period
+from briefkit.pipeline import KpiRequest, KpiResult, check_target_units, request_parameters
 from briefkit.problems import InputError, Problem
-from briefkit.targets import load_targets
 
 if TYPE_CHECKING:
     import distributed
 
-__all__ = ["PartitionedCounts", "compute_partitioned", "connect", "is_partitioned",
+__all__ = ["PartitionedCounts", "compute_partitioned", "is_partitioned",
            "partitions"]
 
 _HIVE = re.compile(r"[^=/\\]+=[^=/\\]+")
@@ -260,30 +258,14 @@ def _consistency_problems(summaries: list[_Summary]) -> list[Problem]:
     return problems
 
 
-def connect(address: str, **client_kwargs: Any) -> distributed.Client:
-    """A client of the scheduler at ``address`` (``client_kwargs`` go to
-    ``distributed.Client``); an unreachable one is an InputError."""
-    import distributed
-
-    try:
-        return distributed.Client(address, set_as_default=False, **client_kwargs)
-    except (OSError, TimeoutError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError([Problem("--scheduler", f"cannot connect to the Dask scheduler at "
-                                  f"{address!r}: {first}", rule="unreachable")]) from exc
-
-
 def compute_partitioned(request: KpiRequest, client: distributed.Client | None = None
                         ) -> tuple[KpiResult, DataSpan | None]:
     """:func:`~briefkit.pipeline.compute_request` for a partitioned dataset (``request.data``),
     on ``client``'s cluster or in this process; also the data's span (for the notes)."""
-    period = parse_period(request.period, request.convention)  # type: ignore[arg-type]
-    targets = load_targets(request.targets) if request.targets else None
-    weights = load_index766_weights(request.index766)
+    period, targets, weights = request_parameters(request)
     counts = PartitionedCounts(request.data, client)
     ds = counts.dataset
-    if targets is not None and (problems := targets.unit_problems(ds.units["unit_id"], period)):
-        raise InputError(problems)
+    check_target_units(targets, ds.units, period)
     tables = KpiTables(ds, weights, counts=counts)
     table = tables.table(period, targets)
     return KpiResult(period, ds, table, targets, request), counts.span

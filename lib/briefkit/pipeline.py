@@ -17,6 +17,7 @@ from briefkit.data import Dataset, load_dataset
 from briefkit.formatting import is_missing
 from briefkit.iorw import atomic_write_text, real_folder
 from briefkit.kpis import KPIS, compute_kpis, kpis_csv_frame, load_index766_weights
+from briefkit.kpis.registry import ScoreRule
 from briefkit.periods import Period, parse_period
 from briefkit.problems import InputError
 from briefkit.targets import Targets, load_targets
@@ -41,15 +42,28 @@ class KpiResult:
     request: KpiRequest | None = field(default=None, repr=False)
 
 
+def request_parameters(request: KpiRequest
+                       ) -> tuple[Period, Targets | None, dict[str, ScoreRule]]:
+    """The request's period, targets and Decision-766 weights (InputError/ValueError on bad
+    ones): what every way of computing its table (one folder, partitions) starts from."""
+    period = parse_period(request.period, request.convention)  # type: ignore[arg-type]
+    targets = load_targets(request.targets) if request.targets else None
+    return period, targets, load_index766_weights(request.index766)
+
+
+def check_target_units(targets: Targets | None, units: pd.DataFrame, period: Period) -> None:
+    """InputError for the targets' overrides of units the data does not have
+    (:meth:`~briefkit.targets.Targets.unit_problems`)."""
+    if targets is not None and (problems := targets.unit_problems(units["unit_id"], period)):
+        raise InputError(problems)
+
+
 def compute_request(request: KpiRequest, dataset: Dataset | None = None) -> KpiResult:
     """Parse the period, load targets and data (raising InputError/ValueError on bad input),
     and compute the KPI table. ``dataset`` skips loading when the caller already has it."""
-    period = parse_period(request.period, request.convention)  # type: ignore[arg-type]
-    targets = load_targets(request.targets) if request.targets else None
-    weights = load_index766_weights(request.index766)
+    period, targets, weights = request_parameters(request)
     ds = dataset if dataset is not None else load_dataset(request.data)
-    if targets is not None and (problems := targets.unit_problems(ds.units["unit_id"], period)):
-        raise InputError(problems)
+    check_target_units(targets, ds.units, period)
     table = compute_kpis(ds, period, targets, weights=weights)
     return KpiResult(period, ds, table, targets, request)
 
