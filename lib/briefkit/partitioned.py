@@ -138,8 +138,7 @@ class _Partition:
         of the online matrix (codes into the partition's catalogue's procedure ids)."""
         assert self.counts is not None
         out = []
-        for period in periods:
-            counts = self.counts.of(period)
+        for counts in self.counts.of_many(periods):
             rows, columns = np.nonzero(counts.online)
             out.append((counts.counts, rows, columns))
         return out

@@ -40,18 +40,20 @@ def _unit_ids(frame: pd.DataFrame) -> set[str]:
     return {str(u) for u in frame["unit_id"].unique()}
 
 
-def container_units(ds: Dataset) -> set[str]:
+def container_units(ds: Dataset, dossier_units: set[str] | None = None) -> set[str]:
     """Units that only group others: someone's parent, with no dossier and no aggregate row of
     their own (a district People's Committee above its departments). They resolve nothing, so
-    they offer no catalogue to judge; their counts are zeros, their rates not applicable."""
+    they offer no catalogue to judge; their counts are zeros, their rates not applicable.
+    ``dossier_units``: the dossiers' distinct unit ids, when the caller has them already."""
     parents = set(ds.units["parent_id"].dropna().astype(str)) if "parent_id" in ds.units \
         else set()
-    active = _unit_ids(ds.dossiers) | _unit_ids(ds.aggregates)
-    return parents - active
+    if dossier_units is None:
+        dossier_units = _unit_ids(ds.dossiers)
+    return parents - (dossier_units | _unit_ids(ds.aggregates))
 
 
-def catalogue_of(ds: Dataset) -> pd.DataFrame:
-    units = ds.units[~ds.units["unit_id"].astype(str).isin(container_units(ds))]
+def catalogue_of(ds: Dataset, dossier_units: set[str] | None = None) -> pd.DataFrame:
+    units = ds.units[~ds.units["unit_id"].astype(str).isin(container_units(ds, dossier_units))]
     return unit_catalogue(units, ds.procedures)
 
 
@@ -80,7 +82,7 @@ class CatalogueArrays:
                    catalogue["online_level"].to_numpy(dtype=float), pd.Index(procedure_ids),
                    len(unit_ids))
 
-    def procedure_codes(self, procedure_ids: pd.Series) -> np.ndarray:
+    def procedure_codes(self, procedure_ids: pd.Series | pd.Index) -> np.ndarray:
         """Position of each id in :attr:`procedure_ids` (-1 where no unit offers it)."""
         codes, uniques = pd.factorize(procedure_ids)
         return np.append(self.procedure_ids.get_indexer(uniques), -1)[codes]

@@ -28,7 +28,7 @@ import pandas as pd
 from briefkit.data.crosscheck import positions
 from briefkit.kpis.aggregates import AggregateRows
 from briefkit.kpis.catalogue import CatalogueArrays, _unit_ids, catalogue_of
-from briefkit.kpis.dossiers import DossierArrays, dates_ns, in_period, online_levels
+from briefkit.kpis.dossiers import DossierArrays, dates_ns, distinct_online_levels, in_period
 from briefkit.kpis.registry import _CATALOGUE_COUNTS, _DOSSIER_COUNTS, BASE_COUNTS
 
 if TYPE_CHECKING:
@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 BASE_INDEX = {name: i for i, name in enumerate(BASE_COUNTS)}
 _IN_PLAY = ["received_online", "received_direct", "received_postal", "carried_over"]
 _UNKNOWN_COVERAGE = ["procedures_l3_with_online", "procedures_l4_with_online"]
+#: From how many periods grouping the dossiers first is faster than flagging every dossier
+#: for each period (at 10 M dossiers: 1.4 s to group, then ~0.02 s a period, against
+#: ~0.6 s a period dossier by dossier; the figures are the same either way).
+_GROUPING_PAYS = 3
 
 
 @dataclass(frozen=True)
@@ -64,29 +68,66 @@ class UnitCounts:
     def __init__(self, ds: Dataset) -> None:
         self.unit_ids = pd.Index(ds.units["unit_id"].astype(str), name="unit_id")
         dossiers = ds.dossiers
-        unit = positions(self.unit_ids, dossiers["unit_id"])
+        # each id column is hashed once: units and procedures are looked up per distinct id
+        codes, distinct_units = pd.factorize(dossiers["unit_id"])
+        unit = np.append(self.unit_ids.get_indexer(pd.Index(distinct_units)), -1)[codes]
+        self.with_dossiers = {str(u) for u in distinct_units}
+        procedure, distinct_procedures = pd.factorize(dossiers["procedure_id"])
+        distinct_procedures = pd.Index(distinct_procedures)
         if (unit < 0).any():  # dossiers of units outside units.csv are counted nowhere
-            dossiers, unit = dossiers[unit >= 0], unit[unit >= 0]
+            dossiers, unit, procedure = dossiers[unit >= 0], unit[unit >= 0], \
+                procedure[unit >= 0]
         self.dossier_unit = unit
-        self.dossiers = DossierArrays.of(dossiers, online_levels(ds, dossiers))
-        self.catalogue = CatalogueArrays.of(catalogue_of(ds), self.unit_ids)
-        self.dossier_procedure = self.catalogue.procedure_codes(dossiers["procedure_id"])
+        level = np.append(distinct_online_levels(ds, distinct_procedures), np.nan)[procedure]
+        self.dossiers = DossierArrays.of(dossiers, level)
+        self.catalogue = CatalogueArrays.of(catalogue_of(ds, self.with_dossiers), self.unit_ids)
+        self.dossier_procedure = np.append(
+            self.catalogue.procedure_codes(distinct_procedures), -1)[procedure]
         self.aggregates = AggregateRows(ds.aggregates)
         self.reporting = _unit_ids(ds.aggregates)
-        self.with_dossiers = _unit_ids(ds.dossiers)
         documents = ds.documents
         self.document_unit = positions(self.unit_ids, documents["unit_id"])
         self.document_sent, self.document_dated = dates_ns(documents["sent_at"])
         self.document_electronic = documents["electronic"].to_numpy(dtype=bool)
         self.document_signed = documents["digitally_signed"].to_numpy(dtype=bool)
 
-    def _per_unit(self, unit: np.ndarray, flag: np.ndarray) -> np.ndarray:
-        return np.bincount(unit[flag & (unit >= 0)], minlength=len(self.unit_ids)).astype(float)
+    def _per_unit(self, unit: np.ndarray, flag: np.ndarray,
+                  weight: np.ndarray | None = None) -> np.ndarray:
+        keep = flag & (unit >= 0)
+        return np.bincount(unit[keep], None if weight is None else weight[keep],
+                           minlength=len(self.unit_ids)).astype(float)
 
     def of(self, period: Period) -> PeriodCounts:
-        """The base counts of every unit for the period."""
-        flags = self.dossiers.flags(period)
-        column = {name: self._per_unit(self.dossier_unit, flags[name]) for name in _DOSSIER_COUNTS}
+        """The base counts of every unit for the period, from every dossier's flags."""
+        online_in = self.dossiers.online & self.dossiers.received_in(period)
+        online = self.catalogue.online_matrix(self.dossier_unit, self.dossier_procedure,
+                                              online_in)
+        return self._counts(period, self.dossiers.flags(period), self.dossier_unit, None,
+                            online)
+
+    def of_many(self, periods: Sequence[Period]) -> list[PeriodCounts]:
+        """:meth:`of` for each period, in one pass over the dossiers: they are first put in
+        the groups that every count of these periods treats alike
+        (:meth:`~briefkit.kpis.dossiers.DossierArrays.grouped`), then each period counts the
+        groups. The same figures as :meth:`of`, exactly."""
+        groups = self.dossiers.grouped(self.dossier_unit, self.dossier_procedure, periods) \
+            if len(periods) >= _GROUPING_PAYS else None
+        if groups is None:
+            return [self.of(period) for period in periods]
+        result = []
+        for period in periods:
+            online_in = groups.online.online & groups.online.received_in(period)
+            online = self.catalogue.online_matrix(groups.online_unit, groups.online_procedure,
+                                                  online_in)
+            result.append(self._counts(period, groups.arrays.flags(period), groups.unit,
+                                       groups.weight, online))
+        return result
+
+    def _counts(self, period: Period, flags: dict[str, np.ndarray], unit: np.ndarray,
+                weight: np.ndarray | None, online: np.ndarray) -> PeriodCounts:
+        """The period's counts from the dossier flags (of dossiers at ``unit`` positions, each
+        standing for ``weight`` dossiers, default 1) and the online matrix."""
+        column = {name: self._per_unit(unit, flags[name], weight) for name in _DOSSIER_COUNTS}
         column["received_direct_or_postal"] = column["received_direct"] + column["received_postal"]
 
         # Biểu 06 rows stand in for dossiers, unit by unit and period by period: where a unit
@@ -114,9 +155,6 @@ class UnitCounts:
         column["resolved_in_time"] = column["resolved_early"] + column["resolved_on_time"]
         column["handled_in_time_766"] = column["resolved_in_time"] + column["pending_in_time"]
 
-        online_in = self.dossiers.online & self.dossiers.received_in(period)
-        online = self.catalogue.online_matrix(self.dossier_unit, self.dossier_procedure,
-                                              online_in)
         coverage = self.catalogue.unit_coverage(online)
         for i, name in enumerate(_CATALOGUE_COUNTS):
             column[name] = coverage[:, i]
@@ -130,10 +168,6 @@ class UnitCounts:
                                                     electronic & self.document_signed)
         counts = np.column_stack([column[name] for name in BASE_COUNTS])
         return PeriodCounts(counts, online, self.catalogue)
-
-    def of_many(self, periods: Sequence[Period]) -> list[PeriodCounts]:
-        """:meth:`of` for each period."""
-        return [self.of(period) for period in periods]
 
     def frame(self, period: Period) -> pd.DataFrame:
         """:meth:`of` as a frame indexed by unit_id (the order of units.csv)."""
