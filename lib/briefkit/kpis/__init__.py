@@ -23,7 +23,9 @@ How it works, in one direction only (one module per step):
    comparison, its baselines and its history share the work (:func:`kpi_tables`).
 
 Adding a KPI: add its base count to :meth:`DossierArrays.flags` (and ``_DOSSIER_COUNTS``) if
-it needs a new one, add one :class:`KpiDef` to :data:`KPIS`, and one test.
+it needs a new one (a new per-dossier fact as a boolean array of :class:`DossierArrays`, which
+:meth:`DossierArrays.grouped` then keys on by itself), add one :class:`KpiDef` to
+:data:`KPIS`, and one test.
 """
 
 from briefkit.kpis.aggregates import AggregateRows, aggregate_counts

@@ -153,17 +153,21 @@ class DossierArrays:
         key would not fit in 63 bits (a very large number of units and periods)."""
         points = thresholds(periods)
         span = len(points) + 1  # a date has 0 to len(points) thresholds at or before it
-        flags = [self.received_known, self.resolved_known, self.due_known, self.online,
-                 self.direct, self.postal, self.before_due, self.at_due, self.after_due,
-                 self.returned_by_post, self.apology_sent, self.l3, self.l4, self.inter_agency]
+        # every boolean array is a bit of the key and every date its position among the
+        # thresholds, so an array added for a new count is part of the grouping by itself
+        arrays = [getattr(self, f.name) for f in fields(self)]
+        flags = [a for a in arrays if a.dtype == bool]
+        dates = [a for a in arrays if a.dtype == np.int64]
+        if len(flags) + len(dates) != len(arrays) or len(flags) > 16:
+            raise TypeError("DossierArrays holds int64 dates and up to 16 boolean arrays")
         n_units = int(unit.max()) + 2 if len(unit) else 1
-        if np.log2(float(n_units)) + 3 * np.log2(float(span)) + len(flags) > 62:
+        if np.log2(float(n_units)) + len(dates) * np.log2(float(span)) + len(flags) > 62:
             return None
         bits = np.zeros(len(unit), dtype=np.uint16)
         for i, flag in enumerate(flags):
             bits |= flag.astype(np.uint16) << np.uint16(i)
         key = unit.astype(np.int64) + 1
-        for ns in (self.received, self.resolved, self.due):  # NaT is before every threshold
+        for ns in dates:  # NaT is before every threshold; whether a date is known is a flag
             key = key * span + np.searchsorted(points, ns, side="right")
         key = (key << len(flags)) | bits
         member, weight = _one_of_each(key)
