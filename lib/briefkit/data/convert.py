@@ -1,4 +1,11 @@
-"""Conversion by column kind: text in, (canonical values, {rule: bad mask}) out."""
+"""Conversion by column kind: text in, (canonical values, {rule: bad mask}) out.
+
+A column may also arrive as a pandas Categorical of text (a Parquet string column read as a
+dictionary): it is then stripped and converted once per distinct value, by the same
+functions, and the results are spread over the rows by their codes, so the values, masks
+and dtypes are the ones the plain text would give. Parquet booleans without nulls (numpy
+``bool``) need no reading at all in a yes/no column.
+"""
 
 from __future__ import annotations
 
@@ -18,11 +25,40 @@ _NS_MAX = np.datetime64("2261-12-31", "us")
 
 
 def strip_text(s: pd.Series) -> pd.Series:
-    """Stripped text, empty → NA (datetime columns from Parquet pass through)."""
-    if pd.api.types.is_datetime64_any_dtype(s):
+    """Stripped text, empty → NA (datetime and boolean columns from Parquet pass through; a
+    categorical one is stripped per category, categories that strip alike merged)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return _strip_categories(s)
+    if pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_bool_dtype(s):
         return s
     s = s.astype("str").str.strip()
     return s.where(s != "")
+
+
+def _strip_categories(s: pd.Series) -> pd.Series:
+    categories = pd.Series(s.cat.categories, dtype="str")
+    stripped = strip_text(categories)
+    if stripped.equals(categories):
+        return s
+    new_codes, uniques = pd.factorize(stripped)  # a category stripped to nothing: -1, NA
+    codes = np.append(new_codes, -1)[s.cat.codes.to_numpy()]  # and code -1 stays -1
+    return pd.Series(pd.Categorical.from_codes(codes, categories=uniques, validate=False),
+                     index=s.index)
+
+
+def _distinct(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """The distinct values of a categorical column as text: the categories some row has, and
+    NA (last) if a row has none; and each row's position among them. Every property of the
+    column as a whole (its set of dates, whether any value is NA…) is thus that of these."""
+    codes = s.cat.codes.to_numpy()
+    count = len(s.cat.categories)
+    seen = np.zeros(count + 1, dtype=bool)
+    seen[codes] = True  # code -1 (NA) marks the last place
+    texts = pd.Series(np.append(s.cat.categories.to_numpy(dtype=object), [None])[seen],
+                      dtype="str")
+    if seen[:count].all():
+        return texts, codes  # code -1 picks the trailing NA
+    return texts, (np.cumsum(seen) - 1)[codes]
 
 
 def _nfc(text: pd.Series) -> pd.Series:
@@ -116,7 +152,7 @@ def _parse_dates(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     if pd.api.types.is_datetime64_any_dtype(s):
         if getattr(s.dt, "tz", None) is not None:
             s = s.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
-        days = s.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+        days = s.to_numpy().astype("datetime64[D]")  # from the column's own unit
         none = np.zeros(len(s), bool)
         return pd.Series(days.astype("datetime64[ns]"), index=s.index), none, none.copy()
     codes, uniques = pd.factorize(s)
@@ -133,6 +169,14 @@ def _parse_dates(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
 def convert(kind: str, text: pd.Series) -> tuple[pd.Series, dict[str, np.ndarray], np.ndarray]:
     """(canonical values, {rule: mask of bad values}, mask of missing values) for a column
     already through :func:`strip_text`."""
+    if isinstance(text.dtype, pd.CategoricalDtype):  # once per distinct value, then per row
+        texts, at = _distinct(text)
+        each, each_bad, each_missing = convert(kind, texts)
+        return (pd.Series(each.array.take(at), index=text.index),
+                {rule: mask[at] for rule, mask in each_bad.items()}, each_missing[at])
+    if kind == "bool" and pd.api.types.is_bool_dtype(text):  # Parquet booleans, no nulls
+        none = np.zeros(len(text), dtype=bool)
+        return text, {BAD_VALUE_RULE[kind]: none}, none.copy()
     if kind in schema.NULL_MARKER_KINDS and not pd.api.types.is_datetime64_any_dtype(text):
         text = text.where(~text.isin(schema.NULL_MARKERS))
     missing = text.isna().to_numpy()

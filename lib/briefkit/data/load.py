@@ -112,6 +112,10 @@ def _check_unique(loaded: Loaded) -> None:
     if "period" in key:
         frame["period"] = parse_periods(frame["period"]).spec
     valid = frame.notna().all(axis=1).to_numpy()
+    if len(key) == 1:  # the usual case, unique: a quicker test than naming duplicates
+        ids = frame[key[0]]
+        if (ids if valid.all() else ids[valid]).is_unique:
+            return
     dup = frame.duplicated(keep="first").to_numpy() & valid
     if not dup.any():
         return

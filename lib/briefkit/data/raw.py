@@ -28,8 +28,9 @@ HEADER_SEARCH_ROWS = 20
 
 @dataclass
 class Raw:
-    """A file as read: its header, the mapped columns as text (dates may already be
-    datetimes from Parquet) and the user-visible row number of each record."""
+    """A file as read: its header, the mapped columns as text (from Parquet, dates may
+    already be datetimes, yes/no values booleans, and text a Categorical) and the
+    user-visible row number of each record."""
 
     header: list[str]
     header_row: int | None
@@ -118,20 +119,9 @@ def long_cells(path: Path, header: Sequence[str], columns: dict[int, pd.Series],
     :data:`~briefkit.data.rules.MAX_CELL_CHARS`. Vectorised, and cheap: a column stored by
     Arrow (pandas' ``str``) first gives its longest cell in bytes from its offsets alone, and
     characters are only counted (``str.len``) if that is beyond the limit."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    limit = rules.MAX_CELL_CHARS
     out = []
     for pos, s in columns.items():
-        if not (pd.api.types.is_string_dtype(s) or pd.api.types.is_object_dtype(s)):
-            continue
-        if hasattr(s.array, "__arrow_array__"):
-            longest = pc.max(pc.binary_length(pa.array(s.array))).as_py()
-            if longest is None or longest <= limit:  # a character takes at least a byte
-                continue
-        lengths = s.str.len().to_numpy(dtype=float, na_value=0)
-        for i in np.flatnonzero(lengths > limit):
+        for i in _long_positions(s, rules.MAX_CELL_CHARS):
             value = str(s.iloc[i])
             lines = value.count("\n")
             hint = (f"; it spans {lines + 1} lines: a quote that opens in this cell and is "
@@ -139,8 +129,27 @@ def long_cells(path: Path, header: Sequence[str], columns: dict[int, pd.Series],
             out.append(problem(
                 "cell_too_long", path.name,
                 f"a cell of {len(value):,} characters, more than a spreadsheet cell holds "
-                f"({limit:,}){hint}", int(rows[i]), header[pos]))
+                f"({rules.MAX_CELL_CHARS:,}){hint}", int(rows[i]), header[pos]))
     return out
+
+
+def _long_positions(s: pd.Series, limit: int) -> np.ndarray:
+    """Positions of the text cells of ``s`` longer than ``limit`` characters (a Categorical's
+    categories are measured, then found in its codes)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        long = _long_positions(pd.Series(s.cat.categories), limit)
+        return np.flatnonzero(np.isin(s.cat.codes.to_numpy(), long)) if len(long) else long
+    if not (pd.api.types.is_string_dtype(s) or pd.api.types.is_object_dtype(s)):
+        return np.zeros(0, dtype=np.intp)
+    if hasattr(s.array, "__arrow_array__"):
+        longest = pc.max(pc.binary_length(pa.array(s.array))).as_py()
+        if longest is None or longest <= limit:  # a character takes at least a byte
+            return np.zeros(0, dtype=np.intp)
+    lengths = s.str.len().to_numpy(dtype=float, na_value=0)
+    return np.flatnonzero(lengths > limit)
 
 
 def render_number(value: float | int, number_format: str) -> str:

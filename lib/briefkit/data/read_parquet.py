@@ -38,7 +38,9 @@ _FIRST_YEAR, _LAST_YEAR = 1678, 2261
 
 
 def read_parquet(path: Path, table: Table) -> Raw:
-    """Parquet keeps native types: timestamps stay datetimes, the rest is rendered as text
+    """Parquet keeps native types: timestamps stay datetimes, booleans without nulls stay
+    booleans in yes/no columns, text columns but a unique key are read as dictionaries and
+    booleans with nulls rendered as one (Categoricals of text), the rest is rendered as text
     (numbers in code columns with a ``numeric_code`` warning). Rows are record index + 1."""
     import pyarrow.parquet as pq
 
@@ -51,7 +53,9 @@ def read_parquet(path: Path, table: Table) -> Raw:
             positions, duplicates = map_headers(header, table)
             used = sorted(set(positions.values()))
             if all(names.count(names[pos]) == 1 for pos in used):
-                data = pf.read(columns=[names[pos] for pos in used])
+                coded = _dictionary_columns(pf.schema_arrow, positions, table)
+                with pq.ParquetFile(path, metadata=pf.metadata, read_dictionary=coded) as dpf:
+                    data = dpf.read(columns=[names[pos] for pos in used])
                 arrays = {pos: data.column(i) for i, pos in enumerate(used)}
             else:  # a name given twice in the file: read everything, pick by position
                 data = pf.read()
@@ -69,7 +73,7 @@ def read_parquet(path: Path, table: Table) -> Raw:
             problems.append(_type_problem(path, header[pos], array, kind))
             continue
         s = _to_pandas(array)
-        if kind == "date" and pd.api.types.is_datetime64_any_dtype(s):
+        if _kept_as_is(s, kind):
             columns[pos] = s
             continue
         if kind in schema.CODE_KINDS and _numeric(array.type):
@@ -94,6 +98,20 @@ def _check_limits(names: list[str], count: int) -> None:
         raise Unreadable(
             f"{count:,} records, more than the {rules.MAX_ROWS:,} a file may hold: split it "
             "(e.g. one file per year)", rules.MAX_ROWS + 1, None, "file_too_large")
+
+
+def _dictionary_columns(arrow_schema: Any, positions: dict[str, int], table: Table
+                        ) -> list[str]:
+    """The used text columns to read as dictionaries (pandas Categoricals, converted once per
+    distinct value): all but the table's single unique key, whose values are all distinct."""
+    return [arrow_schema.names[pos] for name, pos in positions.items()
+            if table.unique != (name,) and _is_text(arrow_schema.types[pos])]
+
+
+def _is_text(arrow_type: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type))
 
 
 def _value_type(arrow_type: Any) -> Any:
@@ -145,21 +163,51 @@ def _type_problem(path: Path, header: str, array: Any, kind: str) -> Problem:
 
 
 def _to_pandas(array: Any) -> pd.Series:
-    """A column as a pandas Series: dictionaries decoded, dates as datetime64, timestamps
-    outside datetime64[ns]'s range as text (the date check then names them)."""
+    """A column as a pandas Series: see :func:`_categorical`; other dictionaries decoded,
+    dates as datetime64, timestamps outside datetime64[ns]'s range as text (the date check
+    then names them)."""
     import pyarrow as pa
 
+    coded = _categorical(array)
+    if coded is not None:
+        return coded
     if pa.types.is_dictionary(array.type):
         array = array.cast(array.type.value_type)
     # Integers with nulls as Python ints, not floats: a 17-digit code keeps every digit.
     s: pd.Series = array.to_pandas(date_as_object=False,
                                    integer_object_nulls=pa.types.is_integer(array.type))
-    if pd.api.types.is_datetime64_any_dtype(s) and s.notna().any():
-        years = s.dt.year
-        if years.min() < _FIRST_YEAR or years.max() > _LAST_YEAR:
-            stamped: pd.Series = s.dt.strftime("%Y-%m-%d %H:%M:%S")
-            return stamped.astype("str")
+    if pd.api.types.is_datetime64_any_dtype(s) and s.notna().any() and (
+            s.min().year < _FIRST_YEAR or s.max().year > _LAST_YEAR):
+        stamped: pd.Series = s.dt.strftime("%Y-%m-%d %H:%M:%S")
+        return stamped.astype("str")
     return s
+
+
+def _categorical(array: Any) -> pd.Series | None:
+    """Text read as a dictionary, and booleans with nulls (as "true"/"false"), as a
+    Categorical of text: converted once per distinct value. None for other columns."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(array.type) and _is_text(array.type.value_type):
+        coded: pd.Series = array.to_pandas()
+        return coded
+    if pa.types.is_boolean(array.type) and array.null_count:
+        codes = pc.fill_null(array, False).to_numpy().astype(np.int8)
+        codes[array.is_null().to_numpy()] = -1
+        return pd.Series(pd.Categorical.from_codes(
+            codes, categories=pd.Index(["false", "true"], dtype="str")))
+    return None
+
+
+def _kept_as_is(s: pd.Series, kind: str) -> bool:
+    """Whether a column goes to conversion as read: datetimes in a date column, booleans
+    without nulls in a yes/no column (nothing to read), text read as a dictionary."""
+    if kind == "date" and pd.api.types.is_datetime64_any_dtype(s):
+        return True
+    if kind == "bool" and pd.api.types.is_bool_dtype(s):  # with nulls: a Categorical
+        return True
+    return isinstance(s.dtype, pd.CategoricalDtype)
 
 
 def _series_as_text(s: pd.Series) -> pd.Series:
@@ -186,7 +234,7 @@ def _series_as_text(s: pd.Series) -> pd.Series:
 
 
 def _text(value: Any) -> str:
-    """A value of an object column as text (booleans with nulls arrive as objects)."""
+    """A value of an object column as text (booleans, should they arrive as objects)."""
     if isinstance(value, bool | np.bool_):
         return "true" if value else "false"
     return str(value)
