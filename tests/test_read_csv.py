@@ -502,6 +502,19 @@ def test_arrow_and_pandas_read_the_same_columns(tmp_path: Path, body: str,
     slow = reader.read_csv(path, table)
     assert fast.rows.tolist() == slow.rows.tolist()
     assert fast.columns.keys() == slow.columns.keys()
+    coded = {fast.header[pos] for pos in fast.columns
+             if isinstance(fast.columns[pos].dtype, pd.CategoricalDtype)}
+    if answers[0] is not None:  # Arrow reads codes, vocabularies and yes/no as dictionaries
+        assert coded == {"unit_id", "procedure_id", "channel", "returned_by_post",
+                         "apology_sent", "inter_agency"}
     for pos in fast.columns:
-        pd.testing.assert_series_equal(fast.columns[pos], slow.columns[pos].astype("str"),
-                                       check_names=False)
+        pd.testing.assert_series_equal(fast.columns[pos].astype("str"),
+                                       slow.columns[pos].astype("str"), check_names=False)
+    # and the loader makes the same frame and problems of either
+    today = pd.Timestamp(2026, 1, 1)
+    monkeypatch.setattr(reader, "_read_arrow", arrow)
+    by_arrow = load_file(path, table, today)
+    monkeypatch.setattr(reader, "_read_arrow", lambda *args: None)
+    by_pandas = load_file(path, table, today)
+    pd.testing.assert_frame_equal(by_arrow.frame, by_pandas.frame)
+    assert by_arrow.problems == by_pandas.problems

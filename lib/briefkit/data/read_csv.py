@@ -24,6 +24,7 @@ import csv
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -170,7 +171,8 @@ def read_csv(path: Path, table: Table) -> Raw:
     if body >= len(data):
         columns = {pos: pd.Series([], dtype="str") for pos in positions.values()}
         count = 0
-    elif (fast := _read_arrow(data, body, sep, len(header), positions)) is not None:
+    elif (fast := _read_arrow(data, body, sep, len(header), positions,
+                              _coded(positions, table))) is not None:
         columns, count = fast
     else:
         handle = io.BytesIO(data)
@@ -196,19 +198,30 @@ def read_csv(path: Path, table: Table) -> Raw:
     return Raw(header, header_row, positions, columns, rows, problems)
 
 
-def _read_arrow(data: bytes, body: int, sep: str, width: int, positions: dict[str, int]
-                ) -> tuple[dict[int, pd.Series], int] | None:
+def _coded(positions: dict[str, int], table: Table) -> set[int]:
+    """The columns to read as dictionaries (pandas Categoricals, which the loader converts
+    once per distinct value): codes, vocabularies, yes/no values, counts and text — few
+    distinct values each —, not the table's own single key (every value distinct) nor dates
+    (a date-time column has nearly as many distinct values as rows, and dates are parsed
+    once per distinct text anyway)."""
+    return {pos for name, pos in positions.items()
+            if table.unique != (name,) and table.column(name).kind != "date"}
+
+
+def _read_arrow(data: bytes, body: int, sep: str, width: int, positions: dict[str, int],
+                coded: set[int]) -> tuple[dict[int, pd.Series], int] | None:
     """The used columns of a well-formed body, parsed by Arrow's CSV reader (multi-threaded,
-    only the columns the table uses, text kept as text: empty cells are "" as pandas gives
-    them with ``keep_default_na=False``); None for anything it refuses — a blank line, a
-    record of another width, a byte that is not UTF-8, a quote left open — so that the
-    pandas path reads it (blank lines kept, so that rows stay spreadsheet rows) or places
-    the problem at its row and column."""
+    only the columns the table uses, text kept as text — the ``coded`` ones as dictionaries
+    —: empty cells are "" as pandas gives them with ``keep_default_na=False``); None for
+    anything it refuses — a blank line, a record of another width, a byte that is not
+    UTF-8, a quote left open — so that the pandas path reads it (blank lines kept, so that
+    rows stay spreadsheet rows) or places the problem at its row and column."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     names = [f"c{i}" for i in range(width)]
     wanted = sorted(set(positions.values()))
+    dictionary = pa.dictionary(pa.int32(), pa.string())
     try:
         table = pacsv.read_csv(
             pa.py_buffer(memoryview(data)[body:]),
@@ -216,13 +229,20 @@ def _read_arrow(data: bytes, body: int, sep: str, width: int, positions: dict[st
             parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True,
                                               ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys((names[i] for i in wanted), pa.string()),
+                column_types={names[i]: dictionary if i in coded else pa.string()
+                              for i in wanted},
                 include_columns=[names[i] for i in wanted],
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
         return None
-    columns = {i: table.column(names[i]).to_pandas().astype("str") for i in wanted}
+    columns = {i: _series(table.column(names[i])) for i in wanted}
     return columns, table.num_rows
+
+
+def _series(column: Any) -> pd.Series:
+    """An Arrow text column as pandas text, a dictionary one as a Categorical of text."""
+    series: pd.Series = column.to_pandas()
+    return series if isinstance(series.dtype, pd.CategoricalDtype) else series.astype("str")
 
 
 def _check_lines(data: bytes) -> None:
