@@ -7,6 +7,7 @@ and nothing is written until everything is computed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,10 +90,19 @@ def kpis_csv_text(table: pd.DataFrame) -> str:
     frame = kpis_csv_frame(table).copy()
     for column in frame.columns:
         if column in KPI_CSV_NUMBERS:
-            frame[column] = [_csv_number(v) for v in frame[column]]
+            frame[column] = _each_distinct(frame[column], _csv_number)
         else:
-            frame[column] = ["" if is_missing(v) else csv_text(v) for v in frame[column]]
+            frame[column] = _each_distinct(
+                frame[column], lambda v: "" if is_missing(v) else csv_text(v))
     return frame.to_csv(index=False, lineterminator="\n")
+
+
+def _each_distinct(values: pd.Series, cell: Callable[[object], str]) -> np.ndarray:
+    """``cell`` of every value, computed once per distinct value (a national table has
+    hundreds of thousands of rows and a few thousand names, ids and statuses)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = [cell(u) for u in uniques] + [cell(None)]  # code -1: a missing value
+    return np.array(texts, dtype=object)[codes]
 
 
 def write_kpis_csv(result: KpiResult, out_dir: Path | str) -> Path:

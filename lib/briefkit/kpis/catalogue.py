@@ -10,6 +10,7 @@ lookup in a unit × procedure matrix of "received an online dossier".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -107,11 +108,30 @@ class CatalogueArrays:
         return np.column_stack([np.bincount(unit, weights=c, minlength=self.n_units)
                                 for c in _coverage_columns(level, has)]).astype(float)
 
+    @cached_property
+    def _by_unit(self) -> tuple[np.ndarray, np.ndarray]:
+        """The catalogue's rows ordered by unit (in catalogue order within a unit), and where
+        each unit's run starts in that order (``n_units + 1`` bounds)."""
+        order = np.argsort(self.unit, kind="stable")
+        bounds = np.searchsorted(self.unit[order], np.arange(self.n_units + 1))
+        return order, bounds
+
+    def rows_of(self, members: np.ndarray) -> np.ndarray:
+        """The catalogue rows of the units of a boolean mask, in catalogue order: read from
+        each member's run (a merger's group of a few units reads a few dozen rows, not the
+        whole catalogue — a national table has tens of thousands of such groups)."""
+        order, bounds = self._by_unit
+        units = np.flatnonzero(members)
+        starts, lengths = bounds[units], bounds[units + 1] - bounds[units]
+        within = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths,
+                                                           lengths)
+        return np.sort(order[np.repeat(starts, lengths) + within])
+
     def group_coverage(self, members: np.ndarray, online: np.ndarray) -> np.ndarray:
         """:data:`_CATALOGUE_COUNTS` of a group of units (``members``: a boolean mask over the
         units), counting each procedure once: its online level is that of its first catalogue
         row in the group, and it has online dossiers if any member got one for it."""
-        rows = np.flatnonzero((self.unit >= 0) & members[np.maximum(self.unit, 0)])
+        rows = self.rows_of(members)
         procedure = self.procedure[rows]
         distinct, first = np.unique(procedure, return_index=True)
         has_row = online[self.unit[rows], procedure]
