@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PERIOD ?= 2026Q3
 OUT    ?= outputs
 
-.PHONY: setup strip-outputs demo test lint bench bench-batch bench-scale clean
+.PHONY: setup strip-outputs demo test lint bench bench-batch bench-scale bench-national clean
 
 setup: $(VENV)/.installed
 	@$(MAKE) --no-print-directory strip-outputs
@@ -67,6 +67,13 @@ bench-batch: setup data/demo-district/dossiers.csv
 SCALE_ARGS ?=
 bench-scale: setup
 	$(BIN)/python benchmarks/bench_scale.py $(SCALE_ARGS)
+
+# Many minutes (the demo province cloned into converted provinces of 100 k and 1 M dossiers in
+# ~/.cache/briefkit-bench/, LocalClusters of 1 and 2 workers, 34 provinces for the driver): not
+# in `bench`. Options through NATIONAL_ARGS, e.g. NATIONAL_ARGS="--national-dossiers 60e6".
+NATIONAL_ARGS ?=
+bench-national: setup
+	$(BIN)/python benchmarks/bench_national.py $(NATIONAL_ARGS)
 
 clean:
 	rm -rf $(OUT) data/demo data/demo-district

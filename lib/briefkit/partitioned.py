@@ -34,8 +34,9 @@ standing in for dossiers, units that only group others, procedure coverage); exp
 again as ``dask.dataframe`` group-bys would be a second definition of every base count, to be
 kept equal to the first by hand. ``client.map`` keeps each partition's loaded state on its
 worker (loaded once, asked for as many periods as the table needs: the period, the same
-period last year, the targets' baselines) and sends back only units × counts and the online
-matrix — kilobytes per province.
+period last year, the targets' baselines) and sends back only units × counts, the online
+matrix and the partition's summary (its units and unit × procedure catalogue) — about 1.5 MB
+for a province of 472 units (``make bench-national``), whatever its number of dossiers.
 
 Workers read the partitions themselves: the dataset's path must be readable at the same
 absolute path on every worker (a shared file system), and they need the driver's briefkit.

@@ -46,7 +46,8 @@ def check_references(loaded: dict[str, Loaded]) -> None:
                 continue
             values = source.frame[ref.column]
             known = target.frame[ref.target].dropna()
-            bad = (values.notna() & ~values.isin(known)).to_numpy()
+            codes, distinct = source.codes(ref.column)  # looked up once per distinct id
+            bad = np.append(~distinct.isin(known), False)[codes]
             if bad.any():
                 noun = ref.table[:-1]
                 hints = suggestions(values[bad], known)
@@ -87,8 +88,8 @@ def check_dossier_fit(loaded: dict[str, Loaded]) -> None:
     # Every warning here is about a (unit, procedure) pair: the pairs are judged on one
     # dossier each (a few thousand pairs for millions of dossiers), then the rows of the pairs
     # that do not fit are listed.
-    unit_codes, _ = pd.factorize(dossiers.frame["unit_id"])
-    proc_codes, proc_ids = pd.factorize(dossiers.frame["procedure_id"])
+    unit_codes, _ = dossiers.codes("unit_id")
+    proc_codes, proc_ids = dossiers.codes("procedure_id")
     pair = unit_codes.astype(np.int64) * (len(proc_ids) + 1) + proc_codes  # one per pair
     firsts = pd.Series(pair).drop_duplicates().index.to_numpy()
     unfit = _dossier_fit(dossiers, units, procs, firsts, None)
@@ -160,8 +161,9 @@ def check_coverage(loaded: dict[str, Loaded]) -> None:
     if units is None or dossiers is None or not units.has("unit_id"):
         return
     ids = units.frame["unit_id"]
-    # distinct ids first (unique() stays in Arrow): a set of millions of strings is slow
-    with_data = set(dossiers.frame["unit_id"].dropna().unique())
+    # distinct ids first (a set of millions of strings is slow), the factorization shared
+    unit_codes, dossier_units = dossiers.codes("unit_id")
+    with_data = set(dossier_units)
     if aggregates is not None:
         with_data |= set(aggregates.frame["unit_id"].dropna().unique())
     # A unit that is some unit's parent gets its figures from the roll-up of its children.
@@ -179,8 +181,10 @@ def check_coverage(loaded: dict[str, Loaded]) -> None:
     # forever, they are carried over); aggregates periods meeting that span overlap.
     last = d["resolved_at"].where(d["resolved_at"].notna(), pd.Timestamp.max.normalize())
     last = last.where(last >= d["received_at"], d["received_at"])
-    span = pd.DataFrame({"unit_id": d["unit_id"], "first": d["received_at"], "last": last}) \
-        .dropna().groupby("unit_id").agg(first=("first", "min"), last=("last", "max"))
+    span = pd.DataFrame({"unit": unit_codes, "first": d["received_at"], "last": last})
+    span = span[unit_codes >= 0].dropna().groupby("unit").agg(first=("first", "min"),
+                                                               last=("last", "max"))
+    span.index = dossier_units[span.index.to_numpy()]
     a = aggregates.frame[["unit_id", "period"]]
     periods = parse_periods(a["period"])
     first = lookup_dates(a["unit_id"], span["first"])
