@@ -518,3 +518,19 @@ def test_arrow_and_pandas_read_the_same_columns(tmp_path: Path, body: str,
     by_pandas = load_file(path, table, today)
     pd.testing.assert_frame_equal(by_arrow.frame, by_pandas.frame)
     assert by_arrow.problems == by_pandas.problems
+
+
+def test_a_file_changed_while_read_is_refused(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The header is read from the bytes in memory, the body streamed from the file again
+    (so a large export is not held twice): a file that changed in between is refused rather
+    than read half old, half new."""
+    from briefkit.data import read_csv as reader
+
+    path = write(tmp_path, "units.csv", f"{UNITS_HEADER}\nTP,A,phong_ban,huyen\n")
+    stamps = iter([(1, 1), (2, 2)])
+    monkeypatch.setattr(reader, "_stamp", lambda _path: next(stamps))
+    loaded = load(path, "units")
+    assert [p.message for p in loaded.problems if p.severity == "error"] == [
+        "the file changed while it was being read (is another program still writing it?): "
+        "run again once it is complete"]

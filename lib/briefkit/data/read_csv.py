@@ -148,6 +148,7 @@ def read_csv(path: Path, table: Table) -> Raw:
     Only the first lines are decoded here, for the header search; pandas parses the bytes
     below the header and decodes them strictly, so a byte that is not UTF-8 further down
     fails there (and only then is the whole file decoded, to place it)."""
+    stamp = _stamp(path)
     data = path.read_bytes()
     _check_lines(data)
     whole = _not_text(data)
@@ -171,23 +172,17 @@ def read_csv(path: Path, table: Table) -> Raw:
     if body >= len(data):
         columns = {pos: pd.Series([], dtype="str") for pos in positions.values()}
         count = 0
-    elif (fast := _read_arrow(data, body, sep, len(header), positions,
-                              _coded(positions, table))) is not None:
-        columns, count = fast
     else:
-        handle = io.BytesIO(data)
-        handle.seek(body)
-        try:
-            frame = pd.read_csv(handle, sep=sep, header=None, names=range(len(header)),
-                                dtype=str, keep_default_na=False, skip_blank_lines=False,
-                                encoding="utf-8", encoding_errors="strict")
-        except UnicodeDecodeError:
-            raise _not_utf8(data, table) from None
-        except (pd.errors.ParserError, ValueError) as exc:
-            text = data[bom:].decode("utf-8", errors="replace")
-            raise _syntax_error(text, start, sep, header, header_row, exc) from exc
-        columns = {pos: frame[pos] for pos in positions.values()}
-        count = len(frame)
+        # Arrow reads the body from the file itself, so the bytes read for the checks above
+        # are released first: a 10 M-dossier export is 1.1 GB that need not be held twice.
+        del data
+        fast = _read_arrow(path, stamp, body, sep, len(header), positions,
+                           _coded(positions, table))
+        if fast is not None:
+            columns, count = fast
+        else:
+            columns, count = _read_pandas(path.read_bytes(), table, bom, body, start, sep,
+                                          header, header_row, positions)
     if count > rules.MAX_ROWS:
         raise Unreadable(f"{count:,} records, more than the {rules.MAX_ROWS:,} a file may "
                          "hold: split it (e.g. one file per year)",
@@ -196,6 +191,31 @@ def read_csv(path: Path, table: Table) -> Raw:
     problems = header_problems(path, table, header, positions, duplicates, header_row)
     problems += long_cells(path, header, columns, rows)
     return Raw(header, header_row, positions, columns, rows, problems)
+
+
+def _read_pandas(data: bytes, table: Table, bom: int, body: int, start: int, sep: str,
+                 header: list[str], header_row: int, positions: dict[str, int]
+                 ) -> tuple[dict[int, pd.Series], int]:
+    """The used columns of the body as pandas reads them (blank lines kept, short records
+    filled), or the problem that stops it placed at its row and column."""
+    handle = io.BytesIO(data)
+    handle.seek(body)
+    try:
+        frame = pd.read_csv(handle, sep=sep, header=None, names=range(len(header)),
+                            dtype=str, keep_default_na=False, skip_blank_lines=False,
+                            encoding="utf-8", encoding_errors="strict")
+    except UnicodeDecodeError:
+        raise _not_utf8(data, table) from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        text = data[bom:].decode("utf-8", errors="replace")
+        raise _syntax_error(text, start, sep, header, header_row, exc) from exc
+    return {pos: frame[pos] for pos in positions.values()}, len(frame)
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    """The file's size and modification time: unchanged between the two reads of it."""
+    info = path.stat()
+    return info.st_size, info.st_mtime_ns
 
 
 def _coded(positions: dict[str, int], table: Table) -> set[int]:
@@ -208,14 +228,17 @@ def _coded(positions: dict[str, int], table: Table) -> set[int]:
             if table.unique != (name,) and table.column(name).kind != "date"}
 
 
-def _read_arrow(data: bytes, body: int, sep: str, width: int, positions: dict[str, int],
-                coded: set[int]) -> tuple[dict[int, pd.Series], int] | None:
+def _read_arrow(path: Path, stamp: tuple[int, int], body: int, sep: str, width: int,
+                positions: dict[str, int], coded: set[int]
+                ) -> tuple[dict[int, pd.Series], int] | None:
     """The used columns of a well-formed body, parsed by Arrow's CSV reader (multi-threaded,
     only the columns the table uses, text kept as text — the ``coded`` ones as dictionaries
     —: empty cells are "" as pandas gives them with ``keep_default_na=False``); None for
     anything it refuses — a blank line, a record of another width, a byte that is not
     UTF-8, a quote left open — so that the pandas path reads it (blank lines kept, so that
-    rows stay spreadsheet rows) or places the problem at its row and column."""
+    rows stay spreadsheet rows) or places the problem at its row and column. The body is
+    streamed from the file from byte ``body`` on; a file changed since ``stamp`` (its size
+    and time when its header was read) is refused."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -223,18 +246,23 @@ def _read_arrow(data: bytes, body: int, sep: str, width: int, positions: dict[st
     wanted = sorted(set(positions.values()))
     dictionary = pa.dictionary(pa.int32(), pa.string())
     try:
-        table = pacsv.read_csv(
-            pa.py_buffer(memoryview(data)[body:]),
-            read_options=pacsv.ReadOptions(column_names=names, encoding="utf8"),
-            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True,
-                                              ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types={names[i]: dictionary if i in coded else pa.string()
-                              for i in wanted},
-                include_columns=[names[i] for i in wanted],
-                strings_can_be_null=False, quoted_strings_can_be_null=False))
+        with pa.OSFile(str(path)) as source:
+            source.seek(body)
+            table = pacsv.read_csv(
+                source,
+                read_options=pacsv.ReadOptions(column_names=names, encoding="utf8"),
+                parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True,
+                                                  ignore_empty_lines=False),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={names[i]: dictionary if i in coded else pa.string()
+                                  for i in wanted},
+                    include_columns=[names[i] for i in wanted],
+                    strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
         return None
+    if _stamp(path) != stamp:
+        raise Unreadable("the file changed while it was being read (is another program "
+                         "still writing it?): run again once it is complete")
     columns = {i: _series(table.column(names[i])) for i in wanted}
     return columns, table.num_rows
 
