@@ -111,10 +111,12 @@ class World:
     converted: dict[str, Any] = field(default_factory=dict)  # seconds, peak of the Parquet
 
     def data(self, fmt: str) -> Path:
-        if fmt == "converted":  # per briefkit version: another version re-validates it
+        if fmt == "converted":  # per version and validating code: others re-validate it
             from importlib.metadata import version
 
-            return self.folder / f"converted-{version('briefkit')}"
+            from briefkit.data.converted import validator_fingerprint
+
+            return self.folder / f"converted-{version('briefkit')}-{validator_fingerprint()[:12]}"
         return self.folder / ("csv" if fmt == "csv" else f"parquet-v{PARQUET_LAYOUT}")
 
     def dossiers_file(self, fmt: str) -> Path:

@@ -108,14 +108,15 @@ def _check_unique(loaded: Loaded) -> None:
     key = list(loaded.table.unique)
     if not key or not all(loaded.has(k) for k in key):
         return
+    if len(key) == 1:  # the usual case, unique: a quicker test than naming duplicates
+        ids = loaded.frame[key[0]]
+        present = ids.dropna() if ids.hasnans else ids
+        if len(pd.unique(present)) == len(present):  # quicker than Series.is_unique on text
+            return
     frame = loaded.frame[key].copy()
     if "period" in key:
         frame["period"] = parse_periods(frame["period"]).spec
     valid = frame.notna().all(axis=1).to_numpy()
-    if len(key) == 1:  # the usual case, unique: a quicker test than naming duplicates
-        ids = frame[key[0]]
-        if (ids if valid.all() else ids[valid]).is_unique:
-            return
     dup = frame.duplicated(keep="first").to_numpy() & valid
     if not dup.any():
         return
