@@ -122,7 +122,9 @@ def _split_clock(texts: pd.Series) -> tuple[pd.Series, np.ndarray]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    texts_arrow = pa.array(texts.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    # from the texts' own Arrow buffers where they have them: a date-time column has nearly
+    # as many distinct texts as rows, millions of Python strings otherwise
+    texts_arrow = pa.array(texts.array, type=pa.string(), from_pandas=True)
     parts = pc.extract_regex(texts_arrow, r"^(?P<day>[^ T]*)(?P<clock>[ T].*)?$")
     day = pd.Series(parts.field("day").to_numpy(zero_copy_only=False), index=texts.index,
                     dtype="str")
@@ -157,7 +159,7 @@ def _parse_dates(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
         return pd.Series(days.astype("datetime64[ns]"), index=s.index), none, none.copy()
     codes, uniques = pd.factorize(s)
     parsed, day_first = _parse_date_texts(
-        pd.Series(np.asarray(uniques, dtype=object), dtype="str"))
+        pd.Series(uniques, dtype="str"))
     days = np.append(parsed, np.datetime64("NaT"))[codes]
     bad = (codes >= 0) & np.isnat(days)
     ambiguous = np.zeros(len(s), bool)
