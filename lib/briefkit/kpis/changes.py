@@ -26,6 +26,7 @@ dossier is counted once, by the unit that received it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -128,23 +129,34 @@ class UnitChanges:
             unit_id = self.successor[unit_id]
         return unit_id
 
+    @cached_property
+    def _positions(self) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """For each unit with former units: its position in units.csv, its former units'
+        positions (in :attr:`predecessors` order; -1 if absent) and their ends (ns)."""
+        where = {u: i for i, u in enumerate(self.unit_ids)}
+        return [(where.get(unit, -1),
+                 np.array([where.get(u, -1) for u in formers], dtype=np.int64),
+                 np.array([self.end[u].value for u in formers], dtype=np.int64))
+                for unit, formers in self.predecessors.items()]
+
     def merges(self, counts: PeriodCounts, period: Period) -> list[Merge]:
-        """The units whose figures for the period add up former units' (see :class:`Merge`)."""
-        position = self.unit_ids.get_indexer
+        """The units whose figures for the period add up former units' (see :class:`Merge`):
+        a former unit counts while it is alive (:meth:`alive`: the period starts before its
+        end), and once ended where it still has activity in the period."""
+        start = pd.Timestamp(period.start).value
         merges = []
-        for unit, formers in self.predecessors.items():
-            alive = [u for u in formers if self.alive(u, period)]
-            ended = position(pd.Index([u for u in formers if u not in alive]))
+        for unit, formers, ends in self._positions:
+            alive = ends > start
+            ended = formers[~alive]
             busy = np.nansum(counts.counts[np.ix_(ended, _ACTIVITY)], axis=1) > 0
-            if not alive and not busy.any():
+            if not alive.any() and not busy.any():
                 continue
-            summed = [position(pd.Index([unit, *alive])), ended[busy]]
+            own = np.concatenate([[unit], formers[alive]])
             catalogues = None
-            if alive:
+            if alive.any():
                 catalogues = np.zeros(len(self.unit_ids), dtype=bool)
-                catalogues[position(pd.Index([unit, *alive]))] = True
-            merges.append(Merge(int(position(pd.Index([unit]))[0]), np.concatenate(summed),
-                                catalogues))
+                catalogues[own] = True
+            merges.append(Merge(unit, np.concatenate([own, ended[busy]]), catalogues))
         return merges
 
     def restrict(self, table: pd.DataFrame, period: Period) -> pd.DataFrame:

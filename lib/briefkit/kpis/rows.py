@@ -92,10 +92,11 @@ class TableLayout:
             mask = np.zeros(self.n_units, dtype=bool)
             mask[index.get_indexer(pd.Index(members))] = True
             self.groups.append((index.get_indexer(pd.Index(members)), mask))
+        ids = unit_ids.tolist()  # Python strings once, not once per KPI from Arrow
         skeleton = pd.DataFrame({
-            "unit_id": [u for _ in _KPI_LIST for u in unit_ids]
+            "unit_id": [u for _ in _KPI_LIST for u in ids]
                        + [g for g in groups for _ in _KPI_LIST],
-            "kpi": [k.id for k in _KPI_LIST for _ in unit_ids]
+            "kpi": [k.id for k in _KPI_LIST for _ in ids]
                    + [k.id for _ in groups for k in _KPI_LIST],
         })
         by_id = units.set_index(unit_ids)
