@@ -212,12 +212,7 @@ def folder_bytes(folder: Path) -> int:
 
 def child(step: str, data: Path, *extra: str) -> dict[str, Any]:
     argv = [sys.executable, __file__, "--child", step, str(data), *extra]
-    done = subprocess.run(argv, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        sys.stderr.write(done.stdout[-2000:] + done.stderr[-6000:])
-        raise SystemExit(f"step {step!r} failed on {data}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return bench_scale.run_child(argv, f"step {step!r} failed on {data}")
 
 
 def rss() -> int:

@@ -191,10 +191,15 @@ def child(step: str, data: Path, out: Path | None = None, *, period: str = "",
             "--child-format", fmt]
     if out is not None:
         argv += ["--child-out", str(out)]
+    return run_child(argv, f"step {step!r} failed on {data}")
+
+
+def run_child(argv: list[str], failure: str) -> dict[str, Any]:
+    """Run a measuring child process; the JSON object of its last line of output."""
     done = subprocess.run(argv, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        sys.stderr.write(done.stdout[-2000:] + done.stderr[-4000:])
-        raise SystemExit(f"step {step!r} failed on {data}")
+        sys.stderr.write(done.stdout[-2000:] + done.stderr[-6000:])
+        raise SystemExit(failure)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
