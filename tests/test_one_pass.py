@@ -22,8 +22,6 @@ from tests import kpi_fixture
 from tests.test_history import FIXTURE_PERIODS, VARIANTS
 from tests.test_properties import KPI_PERIODS, KpiCase, kpi_cases, properties
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 def assert_same_counts(ds: Dataset, periods: list[Period]) -> None:
     """The grouped pass over ``periods`` gives each period's per-dossier counts exactly."""
@@ -44,19 +42,32 @@ def test_fixture_variants_every_period_both_conventions(variant: str) -> None:
     assert_same_counts(VARIANTS[variant], periods)
 
 
-@pytest.mark.parametrize(("folder", "year"), [("demo", 2026), ("demo-district", 2023)])
+@pytest.fixture(scope="module")
+def worlds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Dataset]:
+    """Both demo worlds, generated smaller (the tests run on a fresh clone, with no data/)."""
+    from briefkit.demo import generate
+
+    loaded = {}
+    for world, n in (("province", 20_000), ("district", 6_000)):
+        folder = tmp_path_factory.mktemp(world)
+        generate(folder, world=world, n_dossiers=n)
+        loaded[world] = load_dataset(folder)
+    return loaded
+
+
+@pytest.mark.parametrize(("world", "year"), [("province", 2026), ("district", 2023)])
 @pytest.mark.parametrize("convention", ["calendar", "nd09"])
-def test_demo_worlds_quarters_months_and_years(folder: str, year: int, convention: str) -> None:
-    ds = load_dataset(ROOT / "data" / folder)
+def test_demo_worlds_quarters_months_and_years(worlds: dict[str, Dataset], world: str,
+                                               year: int, convention: str) -> None:
     specs = [f"{y}Q{q}" for y in (year - 2, year - 1, year) for q in (1, 2, 3, 4)]
     specs += [f"{year - 1}-{m:02d}" for m in range(1, 13)] + [str(year - 1), f"{year}H1"]
-    assert_same_counts(ds, [parse_period(spec, convention) for spec in specs])
+    assert_same_counts(worlds[world], [parse_period(spec, convention) for spec in specs])
 
 
-def test_history_is_the_per_period_tables_on_the_demo() -> None:
+def test_history_is_the_per_period_tables_on_the_demo(worlds: dict[str, Dataset]) -> None:
     """The history (grouped) stacks the tables computed one period at a time (two periods
     each: the period and the same one last year, flagged dossier by dossier)."""
-    ds = load_dataset(ROOT / "data" / "demo-district")
+    ds = worlds["district"]
     period = parse_period("2023Q4")
     history = kpi_history(ds, period, 8)
     for order, each in enumerate(period.trailing(8)):
