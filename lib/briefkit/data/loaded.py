@@ -28,7 +28,8 @@ class Loaded:
     #: the sheet of each record of ``frame`` when the table is spread over several sheets
     #: of a workbook (problems then name it), else None
     sheets: np.ndarray | None = None
-    _factorized: dict[tuple[str, int], tuple[np.ndarray, pd.Index]] = field(
+    #: column → (the frame it was computed on, codes, distinct values): see :meth:`codes`
+    _factorized: dict[str, tuple[pd.DataFrame, np.ndarray, pd.Index]] = field(
         default_factory=dict, repr=False, compare=False)
 
     @property
@@ -43,13 +44,11 @@ class Loaded:
         """``pd.factorize`` of a column of the frame (codes, -1 for missing; the distinct
         values), computed once per frame: the cross-table checks read the dossiers' unit and
         procedure ids several times, and hashing 10 M ids takes a third of a second."""
-        key = (column, id(self.frame))
-        if key not in self._factorized:
+        cached = self._factorized.get(column)
+        if cached is None or cached[0] is not self.frame:  # none yet, or of a replaced frame
             codes, uniques = pd.factorize(self.frame[column])
-            self._factorized = {k: v for k, v in self._factorized.items()
-                                if k[1] == id(self.frame)}  # a new frame: forget the old
-            self._factorized[key] = (codes, pd.Index(uniques))
-        return self._factorized[key]
+            cached = self._factorized[column] = (self.frame, codes, pd.Index(uniques))
+        return cached[1], cached[2]
 
     def header(self, column: str) -> str:
         return self.headers.get(column, column)
