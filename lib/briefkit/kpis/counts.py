@@ -28,7 +28,13 @@ import pandas as pd
 from briefkit.data.crosscheck import positions
 from briefkit.kpis.aggregates import AggregateRows
 from briefkit.kpis.catalogue import CatalogueArrays, _unit_ids, catalogue_of
-from briefkit.kpis.dossiers import DossierArrays, dates_ns, distinct_online_levels, in_period
+from briefkit.kpis.dossiers import (
+    DossierArrays,
+    DossierGroups,
+    dates_ns,
+    distinct_online_levels,
+    in_period,
+)
 from briefkit.kpis.registry import _CATALOGUE_COUNTS, _DOSSIER_COUNTS, BASE_COUNTS
 
 if TYPE_CHECKING:
@@ -99,11 +105,8 @@ class UnitCounts:
 
     def of(self, period: Period) -> PeriodCounts:
         """The base counts of every unit for the period, from every dossier's flags."""
-        online_in = self.dossiers.online & self.dossiers.received_in(period)
-        online = self.catalogue.online_matrix(self.dossier_unit, self.dossier_procedure,
-                                              online_in)
-        return self._counts(period, self.dossiers.flags(period), self.dossier_unit, None,
-                            online)
+        return self._counts(period, DossierGroups.every(self.dossiers, self.dossier_unit,
+                                                        self.dossier_procedure))
 
     def of_many(self, periods: Sequence[Period]) -> list[PeriodCounts]:
         """:meth:`of` for each period, in one pass over the dossiers: they are first put in
@@ -114,19 +117,15 @@ class UnitCounts:
             if len(periods) >= _GROUPING_PAYS else None
         if groups is None:
             return [self.of(period) for period in periods]
-        result = []
-        for period in periods:
-            online_in = groups.online.online & groups.online.received_in(period)
-            online = self.catalogue.online_matrix(groups.online_unit, groups.online_procedure,
-                                                  online_in)
-            result.append(self._counts(period, groups.arrays.flags(period), groups.unit,
-                                       groups.weight, online))
-        return result
+        return [self._counts(period, groups) for period in periods]
 
-    def _counts(self, period: Period, flags: dict[str, np.ndarray], unit: np.ndarray,
-                weight: np.ndarray | None, online: np.ndarray) -> PeriodCounts:
-        """The period's counts from the dossier flags (of dossiers at ``unit`` positions, each
-        standing for ``weight`` dossiers, default 1) and the online matrix."""
+    def _counts(self, period: Period, groups: DossierGroups) -> PeriodCounts:
+        """The period's counts from the flags of the groups' members, each standing for its
+        group's dossiers."""
+        online_in = groups.online.online & groups.online.received_in(period)
+        online = self.catalogue.online_matrix(groups.online_unit, groups.online_procedure,
+                                              online_in)
+        flags, unit, weight = groups.arrays.flags(period), groups.unit, groups.weight
         column = {name: self._per_unit(unit, flags[name], weight) for name in _DOSSIER_COUNTS}
         column["received_direct_or_postal"] = column["received_direct"] + column["received_postal"]
 

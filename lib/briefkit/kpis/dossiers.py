@@ -67,15 +67,22 @@ def thresholds(periods: Sequence[Period]) -> np.ndarray:
 class DossierGroups:
     """Dossiers that every count of some periods treats alike, each group once: a member's
     arrays (:attr:`arrays`), its unit position and how many dossiers it stands for
-    (:attr:`weight`); and the same for online dossiers by unit and procedure (what procedure
-    coverage reads). See :meth:`DossierArrays.grouped`."""
+    (:attr:`weight`; None: one each, every dossier its own group, see :meth:`every`); and the
+    same for online dossiers by unit and procedure (what procedure coverage reads). See
+    :meth:`DossierArrays.grouped`."""
 
     arrays: DossierArrays
     unit: np.ndarray
-    weight: np.ndarray
+    weight: np.ndarray | None
     online: DossierArrays
     online_unit: np.ndarray
     online_procedure: np.ndarray
+
+    @classmethod
+    def every(cls, arrays: DossierArrays, unit: np.ndarray, procedure: np.ndarray
+              ) -> DossierGroups:
+        """Every dossier on its own (what :meth:`DossierArrays.flags` of each gives)."""
+        return cls(arrays, unit, None, arrays, unit, procedure)
 
 
 def online_levels(ds: Dataset, dossiers: pd.DataFrame) -> np.ndarray:
