@@ -156,7 +156,7 @@ def _parse_dates(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
             s = s.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
         days = s.to_numpy().astype("datetime64[D]")  # from the column's own unit
         none = np.zeros(len(s), bool)
-        return pd.Series(days.astype("datetime64[ns]"), index=s.index), none, none.copy()
+        return pd.Series(days.astype("datetime64[ns]"), index=s.index, copy=False), none, none.copy()
     codes, uniques = pd.factorize(s)
     parsed, day_first = _parse_date_texts(
         pd.Series(uniques, dtype="str"))
@@ -165,7 +165,7 @@ def _parse_dates(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     ambiguous = np.zeros(len(s), bool)
     if day_first.any() and month_first(parsed[day_first]):
         ambiguous = np.append(day_first, False)[codes]
-    return pd.Series(days.astype("datetime64[ns]"), index=s.index), bad, ambiguous
+    return pd.Series(days.astype("datetime64[ns]"), index=s.index, copy=False), bad, ambiguous
 
 
 def convert(kind: str, text: pd.Series) -> tuple[pd.Series, dict[str, np.ndarray], np.ndarray]:
@@ -207,7 +207,7 @@ def convert(kind: str, text: pd.Series) -> tuple[pd.Series, dict[str, np.ndarray
     mapped, bad = _vocabulary(text, schema.VOCABULARIES[kind])
     rule = BAD_VALUE_RULE[kind]
     if kind == "bool":
-        return pd.Series(mapped == True, index=text.index, dtype=bool), {rule: bad}, missing  # noqa: E712
+        return pd.Series(mapped == True, index=text.index, dtype=bool, copy=False), {rule: bad}, missing  # noqa: E712
     if kind == "online_level":
         levels = pd.Series(mapped, index=text.index, dtype="Int8")
         if not levels.isna().any():

@@ -10,6 +10,7 @@ import pandas as pd
 from briefkit import schema
 from briefkit.data.aggregates import check_aggregates, parse_periods
 from briefkit.data.convert import bad_message, convert, default, empty_frame, strip_text
+from briefkit.data.distinct import all_distinct
 from briefkit.data.loaded import Loaded
 from briefkit.data.raw import Raw, Unreadable
 from briefkit.data.read_csv import read_csv
@@ -108,11 +109,9 @@ def _check_unique(loaded: Loaded) -> None:
     key = list(loaded.table.unique)
     if not key or not all(loaded.has(k) for k in key):
         return
-    if len(key) == 1:  # the usual case, unique: a quicker test than naming duplicates
-        ids = loaded.frame[key[0]]
-        present = ids.dropna() if ids.hasnans else ids
-        if len(pd.unique(present)) == len(present):  # quicker than Series.is_unique on text
-            return
+    # the usual case, unique: a quicker test than naming duplicates (briefkit.data.distinct)
+    if len(key) == 1 and all_distinct(loaded.frame[key[0]]):
+        return
     frame = loaded.frame[key].copy()
     if "period" in key:
         frame["period"] = parse_periods(frame["period"]).spec

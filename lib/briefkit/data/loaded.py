@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from briefkit.data.factorized import factorize
 from briefkit.data.rules import problem
 from briefkit.problems import Problem
 from briefkit.schema import Table
@@ -28,9 +29,6 @@ class Loaded:
     #: the sheet of each record of ``frame`` when the table is spread over several sheets
     #: of a workbook (problems then name it), else None
     sheets: np.ndarray | None = None
-    #: column → (the frame it was computed on, codes, distinct values): see :meth:`codes`
-    _factorized: dict[str, tuple[pd.DataFrame, np.ndarray, pd.Index]] = field(
-        default_factory=dict, repr=False, compare=False)
 
     @property
     def file(self) -> str:
@@ -42,13 +40,10 @@ class Loaded:
 
     def codes(self, column: str) -> tuple[np.ndarray, pd.Index]:
         """``pd.factorize`` of a column of the frame (codes, -1 for missing; the distinct
-        values), computed once per frame: the cross-table checks read the dossiers' unit and
-        procedure ids several times, and hashing 10 M ids takes a third of a second."""
-        cached = self._factorized.get(column)
-        if cached is None or cached[0] is not self.frame:  # none yet, or of a replaced frame
-            codes, uniques = pd.factorize(self.frame[column])
-            cached = self._factorized[column] = (self.frame, codes, pd.Index(uniques))
-        return cached[1], cached[2]
+        values), computed once per column (:mod:`briefkit.data.factorized`): the cross-table
+        checks read the dossiers' unit and procedure ids several times, and the KPI counts
+        read them again."""
+        return factorize(self.frame[column])
 
     def header(self, column: str) -> str:
         return self.headers.get(column, column)

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from briefkit.data.crosscheck import positions
+from briefkit.data.factorized import factorize
 from briefkit.kpis.aggregates import AggregateRows
 from briefkit.kpis.catalogue import CatalogueArrays, _unit_ids, catalogue_of
 from briefkit.kpis.dossiers import (
@@ -75,11 +76,10 @@ class UnitCounts:
         self.unit_ids = pd.Index(ds.units["unit_id"].astype(str), name="unit_id")
         dossiers = ds.dossiers
         # each id column is hashed once: units and procedures are looked up per distinct id
-        codes, distinct_units = pd.factorize(dossiers["unit_id"])
+        codes, distinct_units = factorize(dossiers["unit_id"])  # as the loader's checks did
         unit = np.append(self.unit_ids.get_indexer(pd.Index(distinct_units)), -1)[codes]
         self.with_dossiers = {str(u) for u in distinct_units}
-        procedure, distinct_procedures = pd.factorize(dossiers["procedure_id"])
-        distinct_procedures = pd.Index(distinct_procedures)
+        procedure, distinct_procedures = factorize(dossiers["procedure_id"])
         if (unit < 0).any():  # dossiers of units outside units.csv are counted nowhere
             dossiers, unit, procedure = dossiers[unit >= 0], unit[unit >= 0], \
                 procedure[unit >= 0]

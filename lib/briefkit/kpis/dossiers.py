@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from briefkit.data.factorized import factorize
+
 if TYPE_CHECKING:
     from briefkit.data import Dataset
     from briefkit.periods import Period
@@ -87,8 +89,9 @@ class DossierGroups:
 
 def online_levels(ds: Dataset, dossiers: pd.DataFrame) -> np.ndarray:
     """Each dossier's procedure online level (2, 3, 4; NaN when unknown), as floats."""
-    codes, uniques = pd.factorize(dossiers["procedure_id"])
-    return np.append(distinct_online_levels(ds, pd.Index(uniques)), np.nan)[codes]
+    codes, uniques = factorize(dossiers["procedure_id"])
+    levels: np.ndarray = np.append(distinct_online_levels(ds, uniques), np.nan)[codes]
+    return levels
 
 
 def distinct_online_levels(ds: Dataset, procedure_ids: pd.Index) -> np.ndarray:
@@ -127,7 +130,7 @@ class DossierArrays:
         received, received_known = dates_ns(dossiers["received_at"])
         resolved, resolved_known = dates_ns(dossiers["resolved_at"])
         due, due_known = dates_ns(dossiers["due_at"])
-        codes, uniques = pd.factorize(dossiers["channel"])
+        codes, uniques = factorize(dossiers["channel"])
         channels = list(uniques)
 
         def channel(name: str) -> np.ndarray:
