@@ -317,7 +317,7 @@ def child_cluster(data: Path, period: str, targets: Path, workers: int, repeat: 
                               "fast_path_before": fast_path()}
     with tempfile.TemporaryDirectory() as out, distributed.LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True,
-            dashboard_address=None) as cluster, \
+            dashboard_address=":0") as cluster, \
             distributed.Client(cluster, set_as_default=False) as client:
         client.wait_for_workers(workers)
         address = cluster.scheduler_address

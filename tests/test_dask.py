@@ -55,7 +55,7 @@ def cluster() -> Iterator[distributed.LocalCluster]:
     with dask.config.set({"distributed.scheduler.allowed-failures": 0,
                           "distributed.scheduler.worker-saturation": 1.0}):
         cluster = distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
             env={"SOURCE_DATE_EPOCH": WORKER_EPOCH})
     try:
         yield cluster

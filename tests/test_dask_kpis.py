@@ -40,7 +40,7 @@ _KEYS = ("dossier_id", "document_id")
 @pytest.fixture(scope="module")
 def client() -> Iterator[distributed.Client]:
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
+                                       dashboard_address=":0")
     try:
         with distributed.Client(cluster, set_as_default=False) as client:
             yield client

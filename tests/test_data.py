@@ -584,6 +584,19 @@ def test_missing_file(tmp_path: Path, tables: dict[str, Table]) -> None:
     assert "procedures.xls" in p.message
 
 
+def test_a_partitioned_dataset_is_named_as_such(tmp_path: Path,
+                                                tables: dict[str, Table]) -> None:
+    """A folder of partitions (province=01/…) where a data folder is expected: one problem
+    saying what it is and which folder to give, not three missing tables."""
+    for name in ("province=79", "province=01"):
+        write_folder(tmp_path / "ds" / name, tables)
+    found = validate(tmp_path / "ds", today=TODAY)
+    assert [(p.rule, p.file) for p in found] == [("missing_file", "ds")]
+    assert "partitioned dataset (2 partitions: province=01, province=79)" in found[0].message
+    assert str(tmp_path / "ds" / "province=01") in found[0].message
+    assert validate(tmp_path / "ds" / "province=01", today=TODAY) == []
+
+
 def test_ambiguous_file(tmp_path: Path, tables: dict[str, Table]) -> None:
     folder = write_folder(tmp_path, tables)
     header, rows = tables["units"]

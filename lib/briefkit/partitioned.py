@@ -44,7 +44,6 @@ absolute path on every worker (a shared file system), and they need the driver's
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -57,6 +56,7 @@ from briefkit import __version__, schema
 from briefkit.coverage import DataSpan, data_span
 from briefkit.data import Dataset, load_dataset
 from briefkit.data.convert import empty_frame
+from briefkit.data.folder import partitions
 from briefkit.kpis.catalogue import CatalogueArrays, catalogue_of
 from briefkit.kpis.counts import PeriodCounts, UnitCounts
 from briefkit.kpis.tables import KpiTables
@@ -69,18 +69,6 @@ if TYPE_CHECKING:
 
 __all__ = ["PartitionedCounts", "compute_partitioned", "is_partitioned",
            "partitions"]
-
-_HIVE = re.compile(r"[^=/\\]+=[^=/\\]+")
-
-
-def partitions(dataset: Path | str) -> list[Path]:
-    """The partition folders of a dataset (``KEY=VALUE`` sub-folders, by name), or the folder
-    itself when it has none (a plain data folder)."""
-    folder = Path(dataset)
-    found = sorted(p for p in folder.iterdir() if p.is_dir() and _HIVE.fullmatch(p.name)) \
-        if folder.is_dir() else []
-    return found or [folder]
-
 
 def is_partitioned(dataset: Path | str) -> bool:
     """Whether ``dataset`` is a folder of ``KEY=VALUE`` partition folders."""

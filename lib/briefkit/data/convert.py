@@ -156,7 +156,8 @@ def _parse_dates(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
             s = s.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
         days = s.to_numpy().astype("datetime64[D]")  # from the column's own unit
         none = np.zeros(len(s), bool)
-        return pd.Series(days.astype("datetime64[ns]"), index=s.index, copy=False), none, none.copy()
+        dates = pd.Series(days.astype("datetime64[ns]"), index=s.index, copy=False)
+        return dates, none, none.copy()
     codes, uniques = pd.factorize(s)
     parsed, day_first = _parse_date_texts(
         pd.Series(uniques, dtype="str"))
@@ -207,7 +208,8 @@ def convert(kind: str, text: pd.Series) -> tuple[pd.Series, dict[str, np.ndarray
     mapped, bad = _vocabulary(text, schema.VOCABULARIES[kind])
     rule = BAD_VALUE_RULE[kind]
     if kind == "bool":
-        return pd.Series(mapped == True, index=text.index, dtype=bool, copy=False), {rule: bad}, missing  # noqa: E712
+        yes = pd.Series(mapped == True, index=text.index, dtype=bool, copy=False)  # noqa: E712
+        return yes, {rule: bad}, missing
     if kind == "online_level":
         levels = pd.Series(mapped, index=text.index, dtype="Int8")
         if not levels.isna().any():

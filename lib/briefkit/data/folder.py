@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +26,19 @@ def as_today(today: _dt.date | None) -> pd.Timestamp:
     return pd.Timestamp(today if today is not None else _dt.date.today()).normalize()
 
 
+#: A partition folder's name, hive-style: ``KEY=VALUE`` (``province=01``).
+_HIVE = re.compile(r"[^=/\\]+=[^=/\\]+")
+
+
+def partitions(dataset: Path | str) -> list[Path]:
+    """The partition folders of a dataset (``KEY=VALUE`` sub-folders, by name), or the folder
+    itself when it has none (a plain data folder): see :mod:`briefkit.partitioned`."""
+    folder = Path(dataset)
+    found = sorted(p for p in folder.iterdir() if p.is_dir() and _HIVE.fullmatch(p.name)) \
+        if folder.is_dir() else []
+    return found or [folder]
+
+
 def find_files(folder: str | Path) -> tuple[dict[str, Path], list[Problem]]:
     """The data files of a folder, without reading them: table name → file; a missing
     folder, missing required tables and ambiguous ones are problems."""
@@ -45,6 +59,8 @@ def _find_files(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
             (found if path.suffix.lower() in schema.FORMATS else others)[stem].append(path)
     files: dict[str, Path] = {}
     problems: list[Problem] = []
+    if not any(found.values()) and (parts := partitions(folder)) != [folder]:
+        return files, [_partitioned(folder, parts)]
     for name, table in schema.TABLES.items():
         paths = found[name]
         if len(paths) > 1:
@@ -63,6 +79,16 @@ def _find_files(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
                 f"required table {name!r} not found in {folder}: expected {name}.csv, "
                 f"{name}.xlsx or {name}.parquet{hint}"))
     return files, problems
+
+
+def _partitioned(folder: Path, parts: list[Path]) -> Problem:
+    """A partitioned dataset given where a data folder is expected: one problem saying so."""
+    shown = ", ".join(p.name for p in parts[:3]) + (", …" if len(parts) > 3 else "")
+    return problem(
+        "missing_file", folder.name,
+        f"{str(folder)!r} is a partitioned dataset ({len(parts)} partitions: {shown}), not a "
+        "data folder: `briefkit kpis` reads it whole; the other commands read one data folder, "
+        f"e.g. --data {str(parts[0])!r}")
 
 
 def run_checks(folder: Path, today: _dt.date | None
