@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from briefkit.data import Dataset, load_dataset
+from briefkit.data.factorized import per_distinct
 from briefkit.formatting import is_missing
 from briefkit.iorw import atomic_write_text, real_folder
 from briefkit.kpis import KPIS, compute_kpis, kpis_csv_frame, load_index766_weights
@@ -100,9 +101,8 @@ def kpis_csv_text(table: pd.DataFrame) -> str:
 def _each_distinct(values: pd.Series, cell: Callable[[object], str]) -> np.ndarray:
     """``cell`` of every value, computed once per distinct value (a national table has
     hundreds of thousands of rows and a few thousand names, ids and statuses)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    texts = [cell(u) for u in uniques] + [cell(None)]  # code -1: a missing value
-    return np.array(texts, dtype=object)[codes]
+    return per_distinct(values, lambda distinct: np.array([cell(u) for u in distinct],
+                                                          dtype=object), cell(None))
 
 
 def write_kpis_csv(result: KpiResult, out_dir: Path | str) -> Path:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from briefkit import schema
 from briefkit.data.aggregates import parse_periods
+from briefkit.data.factorized import per_distinct
 from briefkit.data.loaded import Loaded
 from briefkit.data.rules import problem, rows_text
 from briefkit.data.suspicious import suggestions
@@ -20,9 +21,7 @@ from briefkit.problems import Problem
 def positions(index: pd.Index, values: pd.Series) -> np.ndarray:
     """Position of each value in ``index`` (-1 where it is absent or missing), looked up once
     per distinct value (a few hundred units for millions of records)."""
-    codes, uniques = pd.factorize(values)
-    found: np.ndarray = np.append(index.get_indexer(pd.Index(uniques)), -1)[codes]
-    return found
+    return per_distinct(values, index.get_indexer, -1)
 
 
 def lookup_dates(keys: pd.Series, dates: pd.Series) -> np.ndarray:
@@ -46,8 +45,8 @@ def check_references(loaded: dict[str, Loaded]) -> None:
                 continue
             values = source.frame[ref.column]
             known = target.frame[ref.target].dropna()
-            codes, distinct = source.codes(ref.column)  # looked up once per distinct id
-            bad = np.append(~distinct.isin(known), False)[codes]
+            # (called at once, within this iteration)
+            bad = per_distinct(values, lambda ids: ~ids.isin(known), False)  # noqa: B023
             if bad.any():
                 noun = ref.table[:-1]
                 hints = suggestions(values[bad], known)
@@ -144,9 +143,9 @@ def _dossier_fit(dossiers: Loaded, units: Loaded, procs: Loaded, positions: np.n
             field_key=lambda f: f["fields"].str.split(";")).explode("field_key")
         allowed["field_key"] = allowed["field_key"].map(schema.fold, na_action="ignore")
         allowed = allowed[["unit_id", "field_key"]].drop_duplicates().assign(allowed=True)
-        codes, uniques = pd.factorize(m["field"])
-        m["field_key"] = np.array([schema.fold(str(x)) for x in uniques] + [None],
-                                  dtype=object)[codes]
+        m["field_key"] = per_distinct(
+            m["field"], lambda fields: np.array([schema.fold(str(x)) for x in fields],
+                                                dtype=object), None)
         found = m[["unit_id", "field_key"]].merge(allowed, how="left", on=["unit_id", "field_key"])
         has_fields = m["unit_id"].isin(allowed["unit_id"]) & m["field"].notna()
         emit("field_mismatch", has_fields & found["allowed"].isna().to_numpy(),

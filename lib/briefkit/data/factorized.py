@@ -17,6 +17,8 @@ read-only: they are shared.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,3 +49,19 @@ def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
         weakref.finalize(array, _cache.pop, key, None)
     _cache[key] = entry
     return entry[1], entry[2]
+
+
+def per_distinct(values: pd.Series | pd.Index, compute: Callable[[pd.Index], Any],
+                 missing: Any) -> np.ndarray:
+    """``compute`` of the distinct values (an array, one result each), spread to every value,
+    ``missing`` where a value is missing: ten million dossiers hold a few hundred units, a few
+    thousand procedures, a few dozen distinct days per month…, so a lookup or a conversion
+    costs a pass over the codes, whatever it costs per value."""
+    if isinstance(values, pd.Series):
+        codes, uniques = factorize(values)
+    else:
+        codes, distinct = pd.factorize(values)
+        uniques = pd.Index(distinct)
+    each = np.asarray(compute(uniques))
+    spread: np.ndarray = np.append(each, np.array([missing], dtype=each.dtype))[codes]
+    return spread

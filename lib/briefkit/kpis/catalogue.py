@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from briefkit.data.factorized import per_distinct
+
 if TYPE_CHECKING:
     from briefkit.data import Dataset
 
@@ -85,8 +87,7 @@ class CatalogueArrays:
 
     def procedure_codes(self, procedure_ids: pd.Series | pd.Index) -> np.ndarray:
         """Position of each id in :attr:`procedure_ids` (-1 where no unit offers it)."""
-        codes, uniques = pd.factorize(procedure_ids)
-        return np.append(self.procedure_ids.get_indexer(uniques), -1)[codes]
+        return per_distinct(procedure_ids, self.procedure_ids.get_indexer, -1)
 
     def online_matrix(self, unit: np.ndarray, procedure: np.ndarray,
                       online_in: np.ndarray) -> np.ndarray:

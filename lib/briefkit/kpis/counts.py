@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from briefkit.data.crosscheck import positions
-from briefkit.data.factorized import factorize
+from briefkit.data.factorized import factorize, per_distinct
 from briefkit.kpis.aggregates import AggregateRows
 from briefkit.kpis.catalogue import CatalogueArrays, _unit_ids, catalogue_of
 from briefkit.kpis.dossiers import (
@@ -76,9 +76,9 @@ class UnitCounts:
         self.unit_ids = pd.Index(ds.units["unit_id"].astype(str), name="unit_id")
         dossiers = ds.dossiers
         # each id column is hashed once: units and procedures are looked up per distinct id
-        codes, distinct_units = factorize(dossiers["unit_id"])  # as the loader's checks did
-        unit = np.append(self.unit_ids.get_indexer(pd.Index(distinct_units)), -1)[codes]
-        self.with_dossiers = {str(u) for u in distinct_units}
+        # (the loader's checks have factorized them already: briefkit.data.factorized)
+        unit = per_distinct(dossiers["unit_id"], self.unit_ids.get_indexer, -1)
+        self.with_dossiers = {str(u) for u in factorize(dossiers["unit_id"])[1]}
         procedure, distinct_procedures = factorize(dossiers["procedure_id"])
         if (unit < 0).any():  # dossiers of units outside units.csv are counted nowhere
             dossiers, unit, procedure = dossiers[unit >= 0], unit[unit >= 0], \

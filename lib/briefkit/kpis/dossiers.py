@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from briefkit.data.factorized import factorize
+from briefkit.data.factorized import factorize, per_distinct
 
 if TYPE_CHECKING:
     from briefkit.data import Dataset
@@ -89,9 +89,8 @@ class DossierGroups:
 
 def online_levels(ds: Dataset, dossiers: pd.DataFrame) -> np.ndarray:
     """Each dossier's procedure online level (2, 3, 4; NaN when unknown), as floats."""
-    codes, uniques = factorize(dossiers["procedure_id"])
-    levels: np.ndarray = np.append(distinct_online_levels(ds, uniques), np.nan)[codes]
-    return levels
+    return per_distinct(dossiers["procedure_id"], lambda ids: distinct_online_levels(ds, ids),
+                        np.nan)
 
 
 def distinct_online_levels(ds: Dataset, procedure_ids: pd.Index) -> np.ndarray:
