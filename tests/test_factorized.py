@@ -9,9 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from briefkit.data import factorized, load_dataset
-from briefkit.data.factorized import factorize
+from briefkit.data.factorized import factorize, per_distinct
 from briefkit.kpis.counts import UnitCounts
 
 
@@ -92,3 +94,17 @@ def test_the_kpi_counts_reuse_the_loaders_factorizations(
     UnitCounts(ds)
     for column in ("unit_id", "procedure_id"):  # the dossiers' ids are not hashed again
         assert not any(array is ds.dossiers[column].array for array in hashed)
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["a", "B", "ễ", ""])), max_size=30),
+       st.sampled_from(["str", "object"]), st.booleans())
+def test_per_distinct_is_the_function_of_each_value(values: list[str | None], dtype: str,
+                                                     as_index: bool) -> None:
+    series = pd.Series(values, dtype=dtype)
+    given_values = pd.Index(series) if as_index else series
+    spread = per_distinct(given_values, lambda u: np.array([f"<{v}>" for v in u], dtype=object),
+                          "missing")
+    assert spread.tolist() == ["missing" if v is None else f"<{v}>" for v in values]
+    lengths = per_distinct(given_values, lambda u: u.str.len().to_numpy(dtype=float), np.nan)
+    np.testing.assert_array_equal(lengths, [np.nan if v is None else len(v) for v in values])
