@@ -15,7 +15,6 @@ from briefkit.data.distinct import (
     _hashes,
     _proven_distinct,
     all_distinct,
-    ascii_letter_cases,
 )
 from briefkit.data.suspicious import _fold_is_injective, fold_ids
 
@@ -107,28 +106,6 @@ def test_many_distinct_ids_are_proven_without_the_hash_table() -> None:
            for k in range(60)]
     assert _proven_distinct(pd.Series(ids, dtype="str"))
     assert not all_distinct(pd.Series([*ids, ids[1234]], dtype="str"))
-
-
-@settings(max_examples=300, deadline=None, derandomize=True)
-@given(st.lists(st.one_of(st.none(), st.text(alphabet="aZ9-ễ.", max_size=6)), max_size=12),
-       st.integers(1, 3))
-def test_letter_cases_read_from_the_bytes(values: list[str | None], chunks: int) -> None:
-    cases = ascii_letter_cases(_series(values, chunks))
-    present = [v for v in values if v is not None]
-    if not all(v.isascii() for v in present):
-        assert cases is None
-        return
-    assert cases == (any(c.isupper() for v in present for c in v),
-                     any(c.islower() for v in present for c in v))
-
-
-def test_a_sliced_column_reads_only_its_own_bytes() -> None:
-    """A slice of an Arrow array shares the buffer of the whole: only its span counts."""
-    whole = pa.array(["abc", "ABC", "ễ", "xyz"])
-    assert ascii_letter_cases(pd.Series(pd.arrays.ArrowStringArray(whole[3:]))) == \
-        (False, True)
-    assert ascii_letter_cases(pd.Series(pd.arrays.ArrowStringArray(whole[:2]))) == (True, True)
-    assert ascii_letter_cases(pd.Series(["a", "b"], dtype=object)) is None
 
 
 @settings(max_examples=200, deadline=None, derandomize=True)

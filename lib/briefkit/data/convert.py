@@ -15,6 +15,7 @@ import pandas as pd
 from briefkit import schema
 from briefkit.data.rules import BAD_VALUE_RULE, MAX_COUNT
 from briefkit.data.suspicious import clean_ids, garbled_mask, month_first
+from briefkit.data.textbytes import all_ascii, scan_ascii
 from briefkit.schema import Table
 
 #: The time zone of tz-aware timestamps' wall clock (Parquet): the data is Vietnamese.
@@ -31,7 +32,11 @@ def strip_text(s: pd.Series) -> pd.Series:
         return _strip_categories(s)
     if pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_bool_dtype(s):
         return s
-    s = s.astype("str").str.strip()
+    s = s.astype("str")
+    scan = scan_ascii(s)
+    if scan is not None and not scan.spaces and not scan.empty:  # nothing to strip or empty
+        return s
+    s = s.str.strip()
     return s.where(s != "")
 
 
@@ -64,9 +69,9 @@ def _distinct(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
 def _nfc(text: pd.Series) -> pd.Series:
     """Text in NFC: a decomposed "Phường" (macOS, some exports) must equal its NFC twin.
     Only non-ASCII cells need it, and normalising is per cell, so it is done on those only."""
-    odd = (~text.str.isascii()).fillna(False).to_numpy(dtype=bool)
-    if not odd.any():
+    if all_ascii(text):
         return text
+    odd = (~text.str.isascii()).fillna(False).to_numpy(dtype=bool)
     out = text.copy()
     out[odd] = text[odd].str.normalize("NFC")
     return out

@@ -21,12 +21,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from briefkit.data.textbytes import BLOCK_BYTES, arrow_data, text_buffers
+
 #: Keys longer than this (in UTF-8 bytes) take the hash-table path: the word matrix would grow
 #: with the longest value. Ids are far shorter.
 MAX_BYTES = 64
-
-#: Bytes of the word matrix built at a time (its gather indices take eight times as much).
-_CHUNK_BYTES = 32 << 20
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
@@ -60,19 +59,10 @@ def _proven_distinct(values: pd.Series) -> bool:
     return not bool((hashes[1:] == hashes[:-1]).any())
 
 
-def arrow_data(values: pd.Series) -> pa.ChunkedArray | None:
-    """The Arrow chunks holding an Arrow-backed text column (the array's own, not a copy:
-    ``pa.array`` would combine them into one), or None for other columns."""
-    if not isinstance(values.dtype, pd.StringDtype) or values.dtype.storage != "pyarrow":
-        return None
-    data = values.array.__arrow_array__()
-    return data if isinstance(data, pa.ChunkedArray) else pa.chunked_array([data])
-
-
 def _hashes(array: pa.Array) -> np.ndarray | None:
     """Each string's 64-bit hash (its length and its bytes, zero-padded to whole words), or
     None for values longer than :data:`MAX_BYTES`."""
-    buffers = _text_buffers(array)
+    buffers = text_buffers(array)
     if buffers is None:
         return None
     offsets, data = buffers[0].astype(np.int64), buffers[1]
@@ -82,7 +72,7 @@ def _hashes(array: pa.Array) -> np.ndarray | None:
     if longest > MAX_BYTES:
         return None
     width = max(8, -(-longest // 8) * 8)  # bytes per row, whole words
-    step = max(1, _CHUNK_BYTES // width)
+    step = max(1, BLOCK_BYTES // width)
     hashes = np.empty(n, dtype=np.uint64)
     for start in range(0, n, step):
         stop = min(n, start + step)
@@ -129,53 +119,3 @@ def _mix(x: np.ndarray) -> np.ndarray:
     x ^= x >> np.uint64(31)
     return x
 
-
-def ascii_letter_cases(values: pd.Series) -> tuple[bool, bool] | None:
-    """For an Arrow-backed text column written in ASCII only: (whether some value holds an
-    upper-case letter, whether some value holds a lower-case one), read from the bytes of its
-    buffers; None for other columns, or when some byte is not ASCII. (The bytes between the
-    offsets of the values, missing ones included, which hold no byte or ignored ones: a
-    letter found there can only make the answer more cautious.)"""
-    arrow = arrow_data(values)
-    if arrow is None:
-        return None
-    upper = lower = False
-    for chunk in arrow.chunks:
-        if len(chunk) == 0:
-            continue
-        data = _bytes_of(chunk)
-        for start in range(0, len(data), _CHUNK_BYTES):
-            block = data[start:start + _CHUNK_BYTES]
-            if len(block) == 0:
-                continue
-            if int(block.max()) >= 0x80:
-                return None
-            upper = upper or bool(((block - np.uint8(ord("A"))) < np.uint8(26)).any())
-            lower = lower or bool(((block - np.uint8(ord("a"))) < np.uint8(26)).any())
-    return upper, lower
-
-
-def _bytes_of(array: pa.Array) -> np.ndarray:
-    """The bytes an Arrow string array's values span."""
-    buffers = _text_buffers(array)
-    if buffers is None:
-        raise TypeError(f"not text: {array.type}")
-    offsets, data = buffers
-    return data[int(offsets[0]):int(offsets[-1])]
-
-
-def _text_buffers(array: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
-    """An Arrow string array's offsets (its ``len + 1``, as stored) and its data buffer, as
-    numpy views; None if it is not text."""
-    if pa.types.is_large_string(array.type):
-        offset_type: type[np.signedinteger] = np.int64
-    elif pa.types.is_string(array.type):
-        offset_type = np.int32
-    else:
-        return None
-    _, offsets_buffer, data_buffer = array.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=offset_type)
-    offsets = offsets[array.offset:array.offset + len(array) + 1]
-    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None \
-        else np.zeros(0, np.uint8)
-    return offsets, data

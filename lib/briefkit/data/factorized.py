@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from briefkit.data.distinct import arrow_data
+from briefkit.data.textbytes import arrow_data
 
 #: id(array) → (the Arrow data it held, codes, distinct values)
 _cache: dict[int, tuple[pa.ChunkedArray, np.ndarray, pd.Index]] = {}

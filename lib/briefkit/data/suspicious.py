@@ -57,9 +57,9 @@ import pandas as pd
 
 from briefkit import schema
 from briefkit.data.aggregates import parse_periods
-from briefkit.data.distinct import ascii_letter_cases
 from briefkit.data.loaded import Loaded
 from briefkit.data.rules import PLAUSIBLE_COUNT_PER_MONTH, rows_text
+from briefkit.data.textbytes import all_ascii, scan_ascii
 
 # --------------------------------------------------------------------------------------
 # Month-first dates
@@ -98,11 +98,11 @@ _ANY = re.compile(f"[{INVISIBLE}{ODD_SPACES}]")
 def clean_ids(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Ids without invisible characters, odd spaces as plain ones, stripped again (empty →
     NA); and the mask of the values changed. Only non-ASCII cells can hold such characters,
-    so a column of ASCII codes costs one vectorised test."""
-    odd = (~text.str.isascii()).fillna(False).to_numpy(dtype=bool)
+    so a column of ASCII codes costs one scan of its bytes."""
     changed = np.zeros(len(text), dtype=bool)
-    if not odd.any():
+    if all_ascii(text):
         return text, changed
+    odd = (~text.str.isascii()).fillna(False).to_numpy(dtype=bool)
     sub = text[odd]
     hit = sub.str.contains(_ANY.pattern, regex=True).fillna(False).to_numpy(dtype=bool)
     if not hit.any():
@@ -143,9 +143,9 @@ def fold_ids(ids: pd.Series) -> pd.Series:
 def _fold_is_injective(ids: pd.Series) -> bool:
     """Cheap proof that no two ids can fold together: ASCII ids written in one case only
     (read from the column's bytes when it is Arrow text: ten million ids in a few ms)."""
-    cases = ascii_letter_cases(ids)
-    if cases is not None:
-        return not all(cases)
+    scan = scan_ascii(ids)
+    if scan is not None:
+        return not (scan.upper and scan.lower)
     present = ids.dropna()
     if not present.str.isascii().all():
         return False
