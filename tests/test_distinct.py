@@ -17,21 +17,12 @@ from briefkit.data.distinct import (
     all_distinct,
 )
 from briefkit.data.suspicious import _fold_is_injective, fold_ids
+from tests.arrow_text import arrow_series
 
 
 def _expected(values: list[str | None]) -> bool:
     present = [v for v in values if v is not None]
     return len(set(present)) == len(present)
-
-
-def _series(values: list[str | None], chunks: int = 1) -> pd.Series:
-    """Arrow-backed text, as the loader's frames hold it, in ``chunks`` Arrow chunks."""
-    if chunks == 1 or len(values) < chunks:
-        return pd.Series(values, dtype="str")
-    size = -(-len(values) // chunks)
-    parts = [pa.array(values[i:i + size], type=pa.large_string())
-             for i in range(0, len(values), size)]
-    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(parts)))
 
 
 # ids: short codes sharing prefixes (as real ids do), text with NUL and non-ASCII characters
@@ -49,8 +40,8 @@ _ids = st.one_of(
 def test_same_answer_as_a_set(values: list[str | None], chunks: int, data: st.DataObject) -> None:
     if values and data.draw(st.booleans()):  # a duplicate, somewhere
         values = [*values, data.draw(st.sampled_from(values))]
-    assert all_distinct(_series(values, chunks)) == _expected(values)
-    if _proven_distinct(_series(values, chunks)):  # the fast path never claims too much
+    assert all_distinct(arrow_series(values, chunks)) == _expected(values)
+    if _proven_distinct(arrow_series(values, chunks)):  # the fast path never claims too much
         assert _expected(values)
 
 
@@ -66,7 +57,7 @@ def test_a_string_hashes_alike_whatever_its_neighbours(values: list[str]) -> Non
 
 
 def test_the_same_id_in_two_chunks_is_a_duplicate() -> None:
-    s = _series(["H1", "a much longer identifier of 40 bytes....", "H1"], chunks=2)
+    s = arrow_series(["H1", "a much longer identifier of 40 bytes....", "H1"], chunks=2)
     assert s.array._pa_array.num_chunks == 2  # type: ignore[attr-defined]
     assert not all_distinct(s)
 

@@ -12,17 +12,7 @@ from briefkit.data import convert, textbytes
 from briefkit.data.convert import _nfc, strip_text
 from briefkit.data.suspicious import clean_ids
 from briefkit.data.textbytes import Scan, all_ascii, scan_ascii
-
-
-def _series(values: list[str | None], chunks: int = 1) -> pd.Series:
-    """Arrow-backed text, as the loader's frames hold it, in ``chunks`` Arrow chunks."""
-    if chunks == 1 or len(values) < chunks:
-        return pd.Series(values, dtype="str")
-    size = -(-len(values) // chunks)
-    parts = [pa.array(values[i:i + size], type=pa.large_string())
-             for i in range(0, len(values), size)]
-    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(parts)))
-
+from tests.arrow_text import arrow_series
 
 # ASCII letters, digits, punctuation, spaces and controls that strip, a non-ASCII letter
 _text = st.text(alphabet=st.sampled_from("aZ9-. \t\x1f\x7fễ\u00a0"), max_size=6)
@@ -31,7 +21,7 @@ _text = st.text(alphabet=st.sampled_from("aZ9-. \t\x1f\x7fễ\u00a0"), max_size=
 @settings(max_examples=400, deadline=None, derandomize=True)
 @given(st.lists(st.one_of(st.none(), _text), max_size=12), st.integers(1, 3))
 def test_a_scan_says_what_the_values_hold(values: list[str | None], chunks: int) -> None:
-    series = _series(values, chunks)
+    series = arrow_series(values, chunks)
     scan = scan_ascii(series)
     present = [v for v in values if v is not None]
     assert all_ascii(series) == all(v.isascii() for v in present)
@@ -50,7 +40,7 @@ def test_quick_paths_give_what_the_slow_ones_give(values: list[str | None],
                                                   chunks: int) -> None:
     """strip_text, clean_ids and NFC skip their work when the bytes show none to do: the
     results are those of the path that asks pandas about every value."""
-    series = _series(values, chunks)
+    series = arrow_series(values, chunks)
     quick = strip_text(series), *clean_ids(series), _nfc(series)
     with pytest.MonkeyPatch.context() as patch:
         for module in (textbytes, convert):
