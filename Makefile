@@ -6,7 +6,8 @@ BIN    := $(VENV)/bin
 PERIOD ?= 2026Q3
 OUT    ?= outputs
 
-.PHONY: setup strip-outputs demo test lint bench bench-batch bench-scale bench-national clean
+.PHONY: setup strip-outputs demo test lint bench bench-batch bench-scale bench-national \
+        bench-xlsx clean
 
 setup: $(VENV)/.installed
 	@$(MAKE) --no-print-directory strip-outputs
@@ -74,6 +75,13 @@ bench-scale: setup
 NATIONAL_ARGS ?=
 bench-national: setup
 	$(BIN)/python benchmarks/bench_national.py $(NATIONAL_ARGS)
+
+# A minute or two (the demo province's 100 k dossiers as a workbook, written once into
+# ~/.cache/briefkit-bench/; read by openpyxl's reader and by python-calamine's, each in a fresh
+# process): not in `bench`. Options through XLSX_ARGS, e.g. XLSX_ARGS="--repeat 3".
+XLSX_ARGS ?=
+bench-xlsx: setup
+	$(BIN)/python benchmarks/bench_xlsx.py $(XLSX_ARGS)
 
 clean:
 	rm -rf $(OUT) data/demo data/demo-district

@@ -3,7 +3,10 @@ header and in the records, a table spread over several sheets, and the limits of
 
 Each problem is checked where a user would look for it: the file, the sheet (only when the
 table has several), the row Excel shows and the header as written. The corpus
-(``tests/bad_inputs/xlsx.yaml``) runs the same shapes through the command line.
+(``tests/bad_inputs/xlsx.yaml``) runs the same shapes through the command line. Every workbook
+read here is read by both of the reader's paths (python-calamine, and openpyxl's, its
+fallback), which must agree (:func:`read_xlsx`; ``tests/test_xlsx_fast.py`` compares them on
+many more).
 """
 
 from __future__ import annotations
@@ -21,15 +24,24 @@ import pytest
 import briefkit.data.read_xlsx as reader
 from briefkit import schema
 from briefkit.data import load_dataset, read_table, rules, validate
-from briefkit.data.read_xlsx import read_xlsx
+from briefkit.data.raw import Raw
 from briefkit.problems import InputError, Problem
 from tests import kpi_fixture
 from tests.bad_inputs import build_xlsx
+from tests.test_xlsx_fast import assert_same
 
 TODAY = dt.date(2023, 1, 1)
 DOSSIERS = schema.TABLES["dossiers"]
 HEADER = ["Mã hồ sơ", "Đơn vị giải quyết", "Mã TTHC", "Kênh thực hiện", "Ngày tiếp nhận",
           "Ngày hẹn trả", "Ngày có kết quả"]
+
+
+def read_xlsx(path: Path, table: schema.Table) -> Raw:
+    """The workbook as the reader reads it, the same by both of its paths."""
+    result = assert_same(path, table)
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
 def record(n: int, unit: str = "TP", received: str = "05/01/2022") -> list[Any]:

@@ -52,6 +52,13 @@ so rows and columns are also counted while reading: the first row beyond a limit
 reading. A text cell beyond :data:`~briefkit.data.rules.MAX_CELL_CHARS` (Excel's own limit:
 only a program or a hand-edited file makes one) in a column the table reads is
 ``cell_too_long`` at its row and column; ignored columns are not looked at.
+
+**Two readers of the records.** Sheets, headers, merged ranges and limits are found with
+openpyxl as described above. The records are read by python-calamine (in Rust, several times
+faster) where it reads them exactly as openpyxl does, and by openpyxl's loop
+(:func:`_read_records`) for any sheet the fast path cannot vouch for
+(:mod:`~briefkit.data.xlsx_cells` says how that is decided): the same records, values and
+problems either way. ``read_xlsx(..., fast=False)`` reads with openpyxl alone.
 """
 
 from __future__ import annotations
@@ -80,6 +87,8 @@ from briefkit.data.raw import (
     render_number,
 )
 from briefkit.data.rules import problem
+from briefkit.data.xlsx_cells import Book, Fallback, Wanted
+from briefkit.data.xlsx_scan import open_workbook
 from briefkit.problems import Problem
 from briefkit.schema import Table
 
@@ -112,6 +121,7 @@ class _Sheet:
     declared: tuple[int | None, int | None]  # rows, columns of its stored dimension
     merges: list[Merge]
     head: _Head | None
+    top: list[tuple[Any, ...]] = field(default_factory=list)  # its first rows, as read
 
 
 @dataclass
@@ -121,18 +131,23 @@ class _Part:
 
     rows: list[int] = field(default_factory=list)
     values: dict[str, list[str | None]] = field(default_factory=dict)
-    numeric: dict[str, list[tuple[int, Any, str, str]]] = field(default_factory=dict)
+    #: a code column's numbers: how many, the first (row, value, number format, text)
+    numeric: dict[str, tuple[int, tuple[int, Any, str, str]]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
 
-def read_xlsx(path: Path, table: Table) -> Raw:
-    """Every sheet holding the table (see the module), its records concatenated."""
+def read_xlsx(path: Path, table: Table, *, fast: bool = True) -> Raw:
+    """Every sheet holding the table (see the module), its records concatenated; ``fast``:
+    the records through python-calamine where it reads them as openpyxl does (see
+    :mod:`~briefkit.data.xlsx_cells`), else (and for any sheet it cannot vouch for) openpyxl."""
     import openpyxl
 
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        wb = (open_workbook(path) if fast else
+              openpyxl.load_workbook(path, read_only=True, data_only=True))
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise Unreadable(f"cannot open the workbook: {exc}") from exc
+    book = Book(path, wb) if fast else None
     try:
         if not wb.worksheets:
             raise Unreadable("the workbook has no sheet")
@@ -142,15 +157,17 @@ def read_xlsx(path: Path, table: Table) -> Raw:
         if complete:
             near = [s for s in sheets if s.head is not None and s.head.found < required
                     and s.head.found >= 2 and 2 * s.head.found > required]
-            return _read_sheets(path, table, complete, near, wb.epoch)
+            return _read_sheets(path, table, complete, near, wb.epoch, book)
         candidates = [s for s in sheets if s.head is not None]
         if candidates:
             best = max(candidates, key=lambda s: s.head.found if s.head else 0)
         else:
             best = sheets[0]
             best.head = _first_filled(best.ws, table)
-        return _read_sheets(path, table, [best], [], wb.epoch)
+        return _read_sheets(path, table, [best], [], wb.epoch, book)
     finally:
+        if book is not None:
+            book.close()
         wb.close()
 
 
@@ -163,7 +180,8 @@ def _survey(ws: Any, table: Table) -> _Sheet:
     for number, values in enumerate(top, start=1):
         if len(values) > rules.MAX_COLUMNS:
             raise _too_wide(ws.title, number, len(values))
-    return _Sheet(ws, ws.title, declared, merges, _best_header(_as_seen(top, merges), table))
+    return _Sheet(ws, ws.title, declared, merges, _best_header(_as_seen(top, merges), table),
+                  top)
 
 
 def _first_filled(ws: Any, table: Table) -> _Head:
@@ -238,7 +256,7 @@ def _as_seen(rows: list[tuple[Any, ...]], merges: list[Merge]) -> list[list[Any]
 
 
 def _read_sheets(path: Path, table: Table, sheets: list[_Sheet], near: list[_Sheet],
-                 epoch: Any) -> Raw:
+                 epoch: Any, book: Book | None) -> Raw:
     """The records of ``sheets`` (which hold the table), concatenated; ``near``: sheets
     that look like part of the table but lack required columns (reported, not read)."""
     named = len(sheets) + len(near) > 1
@@ -259,7 +277,7 @@ def _read_sheets(path: Path, table: Table, sheets: list[_Sheet], near: list[_She
     parts: list[tuple[_Sheet, _Part]] = []
     if not differ:
         for sheet in sheets:
-            part = _read_records(path, table, sheet, epoch)
+            part = _read_part(path, table, sheet, epoch, book)
             add(part.problems, sheet)
             parts.append((sheet, part))
 
@@ -268,12 +286,14 @@ def _read_sheets(path: Path, table: Table, sheets: list[_Sheet], near: list[_She
         values = parts[0][1].values[name] if len(parts) == 1 else \
             [v for _, part in parts for v in part.values[name]]
         columns[pos] = pd.Series(values, dtype="str")
-        numeric = [(sheet, cell) for sheet, part in parts for cell in part.numeric[name]]
+        numeric = [(sheet, part.numeric[name]) for sheet, part in parts
+                   if name in part.numeric]
         if numeric:
-            sheet, (number, v, fmt, text) = numeric[0]
+            sheet, (_, (number, v, fmt, text)) = numeric[0]
+            cells = sum(count for _, (count, _) in numeric)
             add([problem(
                 "numeric_code", path.name,
-                f"column {header[pos]!r} is stored as numbers in Excel ({len(numeric)} cells, "
+                f"column {header[pos]!r} is stored as numbers in Excel ({cells} cells, "
                 f"first in row {number}: {v!r} read as {text!r} using number format {fmt!r}); "
                 "leading zeros or trailing decimal zeros may be lost: format the column as Text",
                 number, header[pos])], sheet)
@@ -331,23 +351,17 @@ def _read_records(path: Path, table: Table, sheet: _Sheet, epoch: Any) -> _Part:
 
     assert sheet.head is not None
     ws, head = sheet.ws, sheet.head
-    row_limit = min(rules.MAX_ROWS, rules.MAX_SHEET_ROWS)
-    declared_rows, declared_columns = sheet.declared
-    if (declared_rows or 0) > row_limit or (declared_columns or 0) > rules.MAX_COLUMNS:
-        raise Unreadable(
-            f"sheet {sheet.title!r} is {declared_rows or 0:,} rows by {declared_columns or 0:,} "
-            f"columns (its stored dimension); a sheet holds at most {row_limit:,} rows and "
-            f"{rules.MAX_COLUMNS:,} columns", None, None, "file_too_large")
-
+    row_limit = _check_declared(sheet)
     part = _Part()
     column_of = {pos: name for name, pos in head.positions.items()}  # 0-based position
     start, fills, watch = _merge_plan(path, table, sheet, column_of, part.problems)
     plan = []
+    numbers: dict[str, list[tuple[int, Any, str, str]]] = {}
     for name, pos in head.positions.items():
         part.values[name] = []
-        part.numeric[name] = []
+        numbers[name] = []
         kind = table.column(name).kind
-        plan.append((pos, part.values[name], kind, part.numeric[name] if kind in
+        plan.append((pos, part.values[name], kind, numbers[name] if kind in
                      schema.CODE_KINDS else None, head.header[pos]))
     rows = part.rows
     keep_row = rows.append
@@ -405,6 +419,73 @@ def _read_records(path: Path, table: Table, sheet: _Sheet, epoch: Any) -> _Part:
                     f"column {get_column_letter(pos + 1)} holds values but has no header of "
                     f"its own: the header {head.header[anchor]!r} is merged over {ref}; unmerge "
                     "it and give each column its own header", number, head.header[anchor]))
+    for pos, first, last in fills:
+        _fill_down(rows, part.values[column_of[pos]], first, last)
+    part.numeric = {name: (len(cells), cells[0]) for name, cells in numbers.items() if cells}
+    return part
+
+
+def _check_declared(sheet: _Sheet) -> int:
+    """``file_too_large`` if the sheet's stored dimension exceeds a sheet; the row limit."""
+    row_limit = min(rules.MAX_ROWS, rules.MAX_SHEET_ROWS)
+    declared_rows, declared_columns = sheet.declared
+    if (declared_rows or 0) > row_limit or (declared_columns or 0) > rules.MAX_COLUMNS:
+        raise Unreadable(
+            f"sheet {sheet.title!r} is {declared_rows or 0:,} rows by {declared_columns or 0:,} "
+            f"columns (its stored dimension); a sheet holds at most {row_limit:,} rows and "
+            f"{rules.MAX_COLUMNS:,} columns", None, None, "file_too_large")
+    return row_limit
+
+
+def _read_part(path: Path, table: Table, sheet: _Sheet, epoch: Any, book: Book | None
+               ) -> _Part:
+    """One sheet's records: through python-calamine when it can vouch for them, else (or
+    without a ``book``) through openpyxl."""
+    if book is not None:
+        try:
+            return _fast_records(path, table, sheet, book)
+        except Fallback:
+            pass
+    return _read_records(path, table, sheet, epoch)
+
+
+def _fast_records(path: Path, table: Table, sheet: _Sheet, book: Book) -> _Part:
+    """:func:`_read_records` through python-calamine (:mod:`~briefkit.data.xlsx_cells`):
+    the same records, values and problems, in the same order."""
+    from openpyxl.utils.cell import get_column_letter
+
+    assert sheet.head is not None
+    head = sheet.head
+    _check_declared(sheet)
+    part = _Part()
+    column_of = {pos: name for name, pos in head.positions.items()}
+    start, fills, watch = _merge_plan(path, table, sheet, column_of, part.problems)
+    kinds = {pos: table.column(name).kind for name, pos in head.positions.items()}
+    wanted = [Wanted(pos, kind, kind in schema.CODE_KINDS) for pos, kind in kinds.items()]
+    wanted += [Wanted(pos, None) for pos in watch]
+    cells = book.cells(sheet.ws, sheet.title, start, wanted, sheet.top)
+    rows = part.rows = cells.rows
+    order = {pos: i for i, pos in enumerate(head.positions.values())}
+    events: list[tuple[int, int, int, Problem]] = []
+    for at, pos, length in cells.long:
+        events.append((at, 0, order[pos], problem(
+            "cell_too_long", path.name,
+            f"a cell of {length:,} characters, more than a spreadsheet cell holds "
+            f"({rules.MAX_CELL_CHARS:,})", rows[at], head.header[pos])))
+    for i, (pos, (ref, anchor)) in enumerate(watch.items()):
+        if pos in cells.filled:
+            at = cells.filled[pos]
+            events.append((at, 1, i, problem(
+                "merged_cells", path.name,
+                f"column {get_column_letter(pos + 1)} holds values but has no header of "
+                f"its own: the header {head.header[anchor]!r} is merged over {ref}; unmerge "
+                "it and give each column its own header", rows[at], head.header[anchor])))
+    part.problems.extend(p for *_, p in sorted(events, key=lambda e: e[:3]))
+    for name, pos in head.positions.items():
+        part.values[name] = cells.values[pos]
+        if pos in cells.numeric:
+            count, (at, v, fmt, text) = cells.numeric[pos]
+            part.numeric[name] = (count, (rows[at], v, fmt, text))
     for pos, first, last in fills:
         _fill_down(rows, part.values[column_of[pos]], first, last)
     return part
