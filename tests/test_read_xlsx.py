@@ -257,6 +257,24 @@ def test_every_sheet_with_the_header_is_read_in_order(tmp_path: Path) -> None:
     assert raw.sheets is not None and raw.sheets.tolist() == ["2022", "2022", "2023", "2023"]
 
 
+@pytest.mark.parametrize(("state", "how"), [("hidden", "is hidden (Excel: right-click"),
+                                             ("veryHidden", "is very hidden (only a macro")])
+def test_a_hidden_sheet_is_read_and_said(tmp_path: Path, state: str, how: str) -> None:
+    """A hidden sheet's records are in the file and are read; the user who hid it is told,
+    on the sheet, so that last year's hidden copy is not counted unawares."""
+    path = year_book(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    wb["2022"].sheet_state = state
+    wb["Hướng dẫn"].sheet_state = "hidden"  # no records of the table: nothing to say
+    wb.save(path)
+    raw = read_xlsx(path, DOSSIERS)
+    assert raw.columns[0].tolist() == ["D1", "D2", "D3", "D4"]
+    assert [(p.rule, p.severity, p.sheet, p.row) for p in raw.problems] == \
+        [("hidden_sheet", "warning", "2022", None)]
+    assert how in raw.problems[0].message
+    assert "its 2 records are read with the others" in raw.problems[0].message
+
+
 def test_one_sheet_among_notes_names_no_sheet(tmp_path: Path) -> None:
     path = book(tmp_path / "dossiers.xlsx",
                 {"Hướng dẫn": [["Ghi chú"]], "Hồ sơ": [HEADER, record(1, received="x")]})

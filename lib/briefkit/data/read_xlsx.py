@@ -279,6 +279,7 @@ def _read_sheets(path: Path, table: Table, sheets: list[_Sheet], near: list[_She
         for sheet in sheets:
             part = _read_part(path, table, sheet, epoch, book)
             add(part.problems, sheet)
+            add(_hidden(path, sheet, len(part.rows)), sheet)
             parts.append((sheet, part))
 
     columns: dict[int, pd.Series] = {}
@@ -304,6 +305,20 @@ def _read_sheets(path: Path, table: Table, sheets: list[_Sheet], near: list[_She
         sheet_of = np.repeat(np.array([s.title for s, _ in parts] or [""], dtype=object),
                              [len(p.rows) for _, p in parts] or [0])
     return Raw(header, first.head.row, positions, columns, rows, problems, sheet_of)
+
+
+def _hidden(path: Path, sheet: _Sheet, records: int) -> list[Problem]:
+    """A hidden sheet holding the table is read like the others (its records are in the
+    file), but the user who hid it may not expect them counted: say so."""
+    state = getattr(sheet.ws, "sheet_state", "visible")
+    if state == "visible" or not records:
+        return []
+    how = "very hidden (only a macro or a program can show it)" if state == "veryHidden" \
+        else "hidden (Excel: right-click a sheet tab, Unhide)"
+    return [problem(
+        "hidden_sheet", path.name,
+        f"sheet {sheet.title!r} is {how}; its {records:,} records are read with the others: "
+        "unhide it to check them, or delete the sheet if they are not data")]
 
 
 def _differences(path: Path, first: _Sheet, others: list[_Sheet]) -> list[Problem]:

@@ -89,6 +89,8 @@ RULES: dict[str, tuple[Severity, str]] = {
                                        "removed"),
     "case_duplicate_record": ("warning", "two dossier (or document) ids that differ only by "
                                          "letter case or character width"),
+    "hidden_sheet": ("warning", "a hidden workbook sheet holding records of the table (they "
+                                "are read)"),
     "garbled_text": ("warning", "text garbled by a legacy encoding (UTF-8 read as "
                                 "Windows-1252, TCVN3, VNI)"),
 }
