@@ -114,7 +114,7 @@ def test_missing_fonts_fall_back_and_warn_once(monkeypatch):
         raise ValueError("not found")
 
     charts.resolve_serif_font.cache_clear()
-    monkeypatch.setattr(charts.font_manager, "findfont", no_font)
+    monkeypatch.setattr(charts.theme.font_manager, "findfont", no_font)
     try:
         with pytest.warns(UserWarning, match="Vietnamese glyphs"):
             assert charts.resolve_serif_font() == charts.FALLBACK_SERIF
