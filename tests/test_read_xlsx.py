@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 
 import briefkit.data.read_xlsx as reader
@@ -450,3 +451,27 @@ def test_rows_keep_their_numbers_across_gaps(tmp_path: Path) -> None:
     assert raw.rows.tolist() == [2, 40]
     assert np.array_equal(raw.columns[0].to_numpy(dtype=object), np.array(["D1", "D40"],
                                                                           dtype=object))
+
+
+def test_grouped_warnings_name_each_rows_sheet(tmp_path: Path) -> None:
+    """A warning that lists rows across the sheets of a table names each row's sheet: a bare
+    "rows 2, 3" would not say which sheet's row 3."""
+    from briefkit.data.load import load_file
+
+    zwsp = "\u200b"
+    first, third = record(1), record(3, received="05/01/2023")
+    first[0], third[0] = f"D1{zwsp}", f"D3{zwsp}"
+    path = year_book(tmp_path, **{"2022": [HEADER, first, record(2)],
+                                  "2023": [["BÁO CÁO 2023"], HEADER, third,
+                                           record(4, received="06/01/2023")]})
+    loaded = load_file(path, DOSSIERS, pd.Timestamp(TODAY))
+    (warning,) = [p for p in loaded.problems if p.rule == "invisible_character"]
+    assert (warning.sheet, warning.row) == ("2022", 2)
+    assert warning.message.endswith("(sheet '2022', row 2; sheet '2023', row 3)")
+
+
+def test_rows_text_lists_rows_by_sheet() -> None:
+    assert rules.rows_text([2, 5]) == "rows 2, 5"
+    assert rules.rows_text([2, 5, 3], ["a", "a", "b"]) == "sheet 'a', rows 2, 5; sheet 'b', row 3"
+    many = list(range(2, 2 + rules.MAX_ROWS_LISTED + 3))
+    assert rules.rows_text(many, ["a"] * len(many)).endswith(" and 3 more")

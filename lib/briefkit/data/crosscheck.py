@@ -115,7 +115,7 @@ def _dossier_fit(dossiers: Loaded, units: Loaded, procs: Loaded, positions: np.n
         return unfit
 
     def emit(rule: str, mask: pd.Series, describe: Callable[[dict[Hashable, Any]], str]) -> None:
-        hits = m[mask.fillna(False).to_numpy(dtype=bool)].sort_values("row")
+        hits = m[mask.fillna(False).to_numpy(dtype=bool)].sort_values("position")
         if hits.empty:
             return
         unfit.update(hits["position"].tolist())
@@ -124,13 +124,16 @@ def _dossier_fit(dossiers: Loaded, units: Loaded, procs: Loaded, positions: np.n
         groups = hits.groupby(["unit_id", "procedure_id"], sort=False)
         first = groups.first().reset_index()
         rows = groups["row"].agg(list).to_list()
+        at = groups["position"].agg(list).to_list()
         # one Problem per (unit, procedure) pair, not per dossier
-        for info, listed in zip(first.to_dict("records"), rows, strict=True):
+        for info, listed, places in zip(first.to_dict("records"), rows, at, strict=True):
+            sheets = None if dossiers.sheets is None else dossiers.sheets[places].tolist()
             problems.append(problem(
                 rule, dossiers.file,
                 f"{describe(info)} for unit {info['unit_id']!r}, procedure "
-                f"{info['procedure_id']!r} ({len(listed)} dossier(s): {rows_text(listed)})",
-                listed[0], dossiers.header("procedure_id")))
+                f"{info['procedure_id']!r} ({len(listed)} dossier(s): "
+                f"{rows_text(listed, sheets)})",
+                listed[0], dossiers.header("procedure_id"), sheets[0] if sheets else None))
 
     if units.has("level") and procs.has("level"):
         emit("level_mismatch",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from briefkit.problems import Problem, Severity
@@ -114,9 +115,20 @@ def problem(rule: str, file: str, message: str, row: int | None = None,
                    severity=RULES[rule][0], rule=rule, sheet=sheet)
 
 
-def rows_text(rows: Sequence[int]) -> str:
-    """``rows 2, 5, 9 and 12 more`` — a short listing for grouped warnings."""
-    shown = ", ".join(str(r) for r in rows[:MAX_ROWS_LISTED])
+def rows_text(rows: Sequence[int], sheets: Sequence[str] | None = None) -> str:
+    """``rows 2, 5, 9 and 12 more`` — a short listing for grouped warnings; with ``sheets``
+    (each row's sheet, when a workbook's table spans several), ``sheet '2022', rows 2, 5;
+    sheet '2023', row 9 and 12 more``: a bare row number would not say which sheet."""
     more = len(rows) - MAX_ROWS_LISTED
-    word = "row" if len(rows) == 1 else "rows"
-    return f"{word} {shown}" + (f" and {more} more" if more > 0 else "")
+    tail = f" and {more} more" if more > 0 else ""
+    if sheets is None:
+        shown = ", ".join(str(r) for r in rows[:MAX_ROWS_LISTED])
+        word = "row" if len(rows) == 1 else "rows"
+        return f"{word} {shown}{tail}"
+    parts = []
+    listed = list(zip(sheets[:MAX_ROWS_LISTED], rows[:MAX_ROWS_LISTED], strict=True))
+    for sheet, group in itertools.groupby(listed, key=lambda pair: pair[0]):
+        numbers = [str(r) for _, r in group]
+        word = "row" if len(numbers) == 1 else "rows"
+        parts.append(f"sheet {sheet!r}, {word} {', '.join(numbers)}")
+    return "; ".join(parts) + tail

@@ -511,6 +511,7 @@ def emit_grouped(rule: str, loaded: Loaded, column: str, raw: np.ndarray,
     as converted), at its first row, naming the rows."""
     idx = np.flatnonzero(mask)
     rows = loaded.rows[idx].tolist()
+    sheets = None if loaded.sheets is None else loaded.sheets[idx].tolist()
     first = int(idx[0])
     example = str(raw[first])
     if rule == "month_first_dates":
@@ -523,18 +524,18 @@ def emit_grouped(rule: str, loaded: Loaded, column: str, raw: np.ndarray,
             f"day first as the data contract says ({example!r} = {day:%Y-%m-%d}), but the "
             f"file cannot show that they were not written month first ({example!r} would "
             f"then be {swapped}); check the export's date format on a dossier whose date you "
-            f"know, or export ISO dates (2022-04-03) ({rows_text(rows)})")
+            f"know, or export ISO dates (2022-04-03) ({rows_text(rows, sheets)})")
     elif rule == "invisible_character":
         message = (
             f"{len(idx)} value(s) had invisible characters or unusual spaces "
             f"({_char_names(raw[idx])}), which cannot be meant in an id: removed, so "
-            f"{example!r} is read as {values.iloc[first]!r} ({rows_text(rows)})")
+            f"{example!r} is read as {values.iloc[first]!r} ({rows_text(rows, sheets)})")
     else:
         encoding, repaired = garbled(example) or ("a legacy encoding", None)
         fix = (f"probably {repaired!r}" if repaired is not None
                else "it cannot be recovered automatically")
         message = (
             f"text garbled by a legacy encoding ({encoding}): {example!r} is {fix} "
-            f"({len(idx)} value(s), {rows_text(rows)}); export the file again as Unicode "
+            f"({len(idx)} value(s), {rows_text(rows, sheets)}); export the file again as Unicode "
             "(CSV UTF-8) from the original, or convert it (e.g. Unikey's converter)")
     loaded.emit(rule, column, idx[:1], [message])
