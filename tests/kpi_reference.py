@@ -30,8 +30,7 @@ from briefkit.kpis import (
     rank_units,
     rollup_groups,
 )
-from briefkit.kpis.catalogue import _unit_ids
-from briefkit.kpis.catalogue import catalogue_of as _catalogue
+from briefkit.kpis.catalogue import _unit_ids, catalogue_of as _catalogue
 from briefkit.kpis.registry import _DOSSIER_COUNTS
 from briefkit.periods import Period, parse_period
 

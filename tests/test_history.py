@@ -25,8 +25,7 @@ from briefkit.kpis import (
 )
 from briefkit.periods import Period, parse_period
 from briefkit.targets import Targets, load_targets
-from tests import kpi_fixture
-from tests import kpi_reference as reference
+from tests import kpi_fixture, kpi_reference as reference
 
 ROOT = Path(__file__).resolve().parents[1]
 WEIGHTS = load_index766_weights()

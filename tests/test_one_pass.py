@@ -11,8 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from briefkit.data import Dataset, load_dataset
 from briefkit.kpis import BASE_INDEX, UnitCounts, compute_kpis, kpi_history

@@ -36,8 +36,7 @@ from typing import Any
 
 import openpyxl
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from briefkit import schema
 from briefkit.data import RULES, Dataset, load_dataset, validate

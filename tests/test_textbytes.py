@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from briefkit.data import convert, textbytes
 from briefkit.data.convert import _nfc, strip_text

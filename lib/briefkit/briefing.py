@@ -15,8 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from briefkit.bundle import PEER_KPIS, Bundle, build_bundle, load_bundle
-from briefkit.bundle import load_header as load_header
+from briefkit.bundle import PEER_KPIS, Bundle, build_bundle, load_bundle, load_header as load_header
 from briefkit.kpis import KPIS, STATUS_NOT_MET, shown_in
 from briefkit.narrative import below_target_sentence, kpi_sentence, predecessors_sentence
 from briefkit.periods import Period

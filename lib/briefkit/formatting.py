@@ -35,8 +35,10 @@ import numpy as np
 import pandas as pd
 from babel import Locale
 from babel.dates import format_date as _babel_format_date
-from babel.numbers import format_decimal as _babel_format_decimal
-from babel.numbers import format_percent as _babel_format_percent
+from babel.numbers import (
+    format_decimal as _babel_format_decimal,
+    format_percent as _babel_format_percent,
+)
 
 LOCALE = Locale.parse("vi_VN")
 #: What a missing figure prints as (an em dash, as in printed statistical tables).

@@ -71,42 +71,54 @@ from briefkit import __version__, bieu06
 from briefkit.annex.cells import _use_default_font, neutral_text
 from briefkit.annex.contents import (
     ANNEX_KPIS,
+    BIEU06_FORM as BIEU06_FORM,
     BIEU06_TITLE,
+    DATA_SHEET_NOTICE as DATA_SHEET_NOTICE,
     DEFAULT_KIND_LABELS,
+    GRAND_TOTAL_LABEL as GRAND_TOTAL_LABEL,
     KPI_GROUP_LABELS,
+    KPI_TITLE as KPI_TITLE,
+    PARAMETER_LABELS as PARAMETER_LABELS,
+    PRINTED_SHEETS as PRINTED_SHEETS,
+    PROVENANCE_LABELS as PROVENANCE_LABELS,
     SHEET_BIEU06,
     SHEET_KPI,
     SHEET_KPI_DATA,
     SHEET_SOURCES,
+    SOURCES_SHEET_NOTICE as SOURCES_SHEET_NOTICE,
+    SOURCES_TITLE as SOURCES_TITLE,
+    STATUS_TEXT as STATUS_TEXT,
 )
-from briefkit.annex.contents import BIEU06_FORM as BIEU06_FORM
-from briefkit.annex.contents import DATA_SHEET_NOTICE as DATA_SHEET_NOTICE
-from briefkit.annex.contents import GRAND_TOTAL_LABEL as GRAND_TOTAL_LABEL
-from briefkit.annex.contents import KPI_TITLE as KPI_TITLE
-from briefkit.annex.contents import PARAMETER_LABELS as PARAMETER_LABELS
-from briefkit.annex.contents import PRINTED_SHEETS as PRINTED_SHEETS
-from briefkit.annex.contents import PROVENANCE_LABELS as PROVENANCE_LABELS
-from briefkit.annex.contents import SOURCES_SHEET_NOTICE as SOURCES_SHEET_NOTICE
-from briefkit.annex.contents import SOURCES_TITLE as SOURCES_TITLE
-from briefkit.annex.contents import STATUS_TEXT as STATUS_TEXT
-from briefkit.annex.form06 import BIEU06_FIRST_DATA_ROW as BIEU06_FIRST_DATA_ROW
-from briefkit.annex.form06 import BIEU06_HEADER_ROW as BIEU06_HEADER_ROW
-from briefkit.annex.form06 import _bieu06_sheet, bieu06_layout
+from briefkit.annex.form06 import (
+    BIEU06_FIRST_DATA_ROW as BIEU06_FIRST_DATA_ROW,
+    BIEU06_HEADER_ROW as BIEU06_HEADER_ROW,
+    _bieu06_sheet,
+    bieu06_layout,
+)
 from briefkit.annex.kpi_data import _kpi_data_sheet
-from briefkit.annex.kpi_sheet import KPI_FIRST_DATA_ROW as KPI_FIRST_DATA_ROW
-from briefkit.annex.kpi_sheet import KPI_HEADER_ROW as KPI_HEADER_ROW
-from briefkit.annex.kpi_sheet import KPI_TITLE_CONTINUED as KPI_TITLE_CONTINUED
-from briefkit.annex.kpi_sheet import KpiColumns, _kpi_sheet, kpi_sheet_columns
-from briefkit.annex.save import _NO_DATE, _save, generated_at
-from briefkit.annex.save import GENERATED_AT_KEYS as GENERATED_AT_KEYS
-from briefkit.annex.sources import _sources_sheet
-from briefkit.annex.sources import provenance_rows as provenance_rows
-from briefkit.annex.styles import FMT_COUNT as FMT_COUNT
-from briefkit.annex.styles import FMT_POINTS as FMT_POINTS
-from briefkit.annex.styles import FMT_RATE as FMT_RATE
-from briefkit.annex.styles import FONT_NAME as FONT_NAME
-from briefkit.annex.styles import FONT_SIZE as FONT_SIZE
-from briefkit.annex.styles import MIN_PRINT_SCALE
+from briefkit.annex.kpi_sheet import (
+    KPI_FIRST_DATA_ROW as KPI_FIRST_DATA_ROW,
+    KPI_HEADER_ROW as KPI_HEADER_ROW,
+    KPI_TITLE_CONTINUED as KPI_TITLE_CONTINUED,
+    KpiColumns,
+    _kpi_sheet,
+    kpi_sheet_columns,
+)
+from briefkit.annex.save import (
+    _NO_DATE,
+    GENERATED_AT_KEYS as GENERATED_AT_KEYS,
+    _save,
+    generated_at,
+)
+from briefkit.annex.sources import _sources_sheet, provenance_rows as provenance_rows
+from briefkit.annex.styles import (
+    FMT_COUNT as FMT_COUNT,
+    FMT_POINTS as FMT_POINTS,
+    FMT_RATE as FMT_RATE,
+    FONT_NAME as FONT_NAME,
+    FONT_SIZE as FONT_SIZE,
+    MIN_PRINT_SCALE,
+)
 from briefkit.iorw import atomic_path
 from briefkit.kpis import KPI_CSV_COLUMNS, KPIS
 from briefkit.periods import Period

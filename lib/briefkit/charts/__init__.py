@@ -67,12 +67,19 @@ as explicit re-exports (``X as X``), the constants and the helpers that tests an
 read; the other helpers stay in their modules.
 """
 
-from briefkit.charts.common import NAME_ABBREVIATIONS as NAME_ABBREVIATIONS
-from briefkit.charts.common import balanced_wrap as balanced_wrap
-from briefkit.charts.common import message_figure, wrap_name
-from briefkit.charts.counts import CHANNELS, channel_mix, timeliness
-from briefkit.charts.counts import PENDING_PARTS as PENDING_PARTS
-from briefkit.charts.counts import RESOLVED_PARTS as RESOLVED_PARTS
+from briefkit.charts.common import (
+    NAME_ABBREVIATIONS as NAME_ABBREVIATIONS,
+    balanced_wrap as balanced_wrap,
+    message_figure,
+    wrap_name,
+)
+from briefkit.charts.counts import (
+    CHANNELS,
+    PENDING_PARTS as PENDING_PARTS,
+    RESOLVED_PARTS as RESOLVED_PARTS,
+    channel_mix,
+    timeliness,
+)
 from briefkit.charts.output import close, figure_png, figure_svg, show
 from briefkit.charts.overview import (
     HEATMAP_KPIS,
@@ -80,43 +87,45 @@ from briefkit.charts.overview import (
     status_heatmap,
     units_vs_target,
 )
-from briefkit.charts.ranked import PEER_CHART_AROUND as PEER_CHART_AROUND
-from briefkit.charts.ranked import PEER_CHART_EDGE as PEER_CHART_EDGE
-from briefkit.charts.ranked import PEER_CHART_MAX as PEER_CHART_MAX
-from briefkit.charts.ranked import peer_comparison
+from briefkit.charts.ranked import (
+    PEER_CHART_AROUND as PEER_CHART_AROUND,
+    PEER_CHART_EDGE as PEER_CHART_EDGE,
+    PEER_CHART_MAX as PEER_CHART_MAX,
+    peer_comparison,
+)
 from briefkit.charts.theme import (
     ACCENT,
+    ACCENT_LIGHT as ACCENT_LIGHT,
+    CM as CM,
+    DARK_GREY as DARK_GREY,
+    FALLBACK_SERIF as FALLBACK_SERIF,
+    FIG_HEIGHT_CM as FIG_HEIGHT_CM,
+    FIG_WIDTH_CM as FIG_WIDTH_CM,
+    GRID_GREY as GRID_GREY,
+    INK as INK,
+    LIGHT_GREY as LIGHT_GREY,
+    MID_GREY as MID_GREY,
     NO_DATA,
     NO_DOSSIERS,
     OWN_TARGET_ARTIST,
+    PALE_GREY as PALE_GREY,
+    RATE_LABEL_DECIMALS as RATE_LABEL_DECIMALS,
+    SERIF_CANDIDATES as SERIF_CANDIDATES,
+    STATUS_BAR_COLORS as STATUS_BAR_COLORS,
+    STATUS_CELL_COLORS as STATUS_CELL_COLORS,
     STATUS_LABELS,
+    SVG_HASHSALT as SVG_HASHSALT,
     TARGET_ARTIST,
+    TARGET_COLOR as TARGET_COLOR,
+    TARGET_LABEL as TARGET_LABEL,
+    TARGET_STYLE as TARGET_STYLE,
     VALUE_ARTIST,
+    VIETNAMESE_SAMPLE as VIETNAMESE_SAMPLE,
+    _has_glyphs as _has_glyphs,
     apply_theme,
     resolve_serif_font,
     theme_rc,
 )
-from briefkit.charts.theme import ACCENT_LIGHT as ACCENT_LIGHT
-from briefkit.charts.theme import CM as CM
-from briefkit.charts.theme import DARK_GREY as DARK_GREY
-from briefkit.charts.theme import FALLBACK_SERIF as FALLBACK_SERIF
-from briefkit.charts.theme import FIG_HEIGHT_CM as FIG_HEIGHT_CM
-from briefkit.charts.theme import FIG_WIDTH_CM as FIG_WIDTH_CM
-from briefkit.charts.theme import GRID_GREY as GRID_GREY
-from briefkit.charts.theme import INK as INK
-from briefkit.charts.theme import LIGHT_GREY as LIGHT_GREY
-from briefkit.charts.theme import MID_GREY as MID_GREY
-from briefkit.charts.theme import PALE_GREY as PALE_GREY
-from briefkit.charts.theme import RATE_LABEL_DECIMALS as RATE_LABEL_DECIMALS
-from briefkit.charts.theme import SERIF_CANDIDATES as SERIF_CANDIDATES
-from briefkit.charts.theme import STATUS_BAR_COLORS as STATUS_BAR_COLORS
-from briefkit.charts.theme import STATUS_CELL_COLORS as STATUS_CELL_COLORS
-from briefkit.charts.theme import SVG_HASHSALT as SVG_HASHSALT
-from briefkit.charts.theme import TARGET_COLOR as TARGET_COLOR
-from briefkit.charts.theme import TARGET_LABEL as TARGET_LABEL
-from briefkit.charts.theme import TARGET_STYLE as TARGET_STYLE
-from briefkit.charts.theme import VIETNAMESE_SAMPLE as VIETNAMESE_SAMPLE
-from briefkit.charts.theme import _has_glyphs as _has_glyphs
 from briefkit.charts.trend import online_trend
 
 __all__ = [
