@@ -19,15 +19,8 @@ import pytest
 import yaml
 
 from briefkit.data import RULES, load_dataset, validate
-from briefkit.data.suspicious import (
-    MONTH_FIRST_MIN_DATES,
-    TCVN3,
-    VNI,
-    garbled,
-    is_syllable,
-    month_first,
-    suggestions,
-)
+from briefkit.data.mojibake import TCVN3, VNI, garbled, is_syllable
+from briefkit.data.suspicious import MONTH_FIRST_MIN_DATES, month_first, suggestions
 from briefkit.problems import InputError, Problem
 from tests import kpi_fixture
 from tests.test_data import (

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from briefkit import schema
+from briefkit.data.mojibake import garbled_mask
 from briefkit.data.rules import BAD_VALUE_RULE, MAX_COUNT
-from briefkit.data.suspicious import clean_ids, garbled_mask, month_first
+from briefkit.data.suspicious import clean_ids, month_first
 from briefkit.data.textbytes import all_ascii, scan_ascii
 from briefkit.schema import Table
 
