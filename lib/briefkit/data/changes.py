@@ -67,9 +67,8 @@ def _check_activity_after_change(loaded: dict[str, Loaded], ends: pd.Series,
     dossiers, aggregates = loaded.get("dossiers"), loaded.get("aggregates")
     if dossiers is not None and dossiers.has("received_at"):
         d = dossiers.frame
-        codes, units = dossiers.codes("unit_id")  # looked up once per distinct unit
-        end = pd.Series(np.append(lookup_dates(pd.Series(units), ends),
-                                  np.datetime64("NaT", "ns"))[codes], index=d.index)
+        # once per distinct unit, on the loader's shared factorization (lookup_dates)
+        end = pd.Series(lookup_dates(d["unit_id"], ends), index=d.index)
         late = (d["received_at"] >= end).fillna(False).to_numpy(dtype=bool)
         if late.any():
             dossiers.emit("activity_after_change", "received_at", late, [

@@ -136,7 +136,6 @@ def long_cells(path: Path, header: Sequence[str], columns: dict[int, pd.Series],
 def _long_positions(s: pd.Series, limit: int) -> np.ndarray:
     """Positions of the text cells of ``s`` longer than ``limit`` characters (a Categorical's
     categories are measured, then found in its codes)."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     if isinstance(s.dtype, pd.CategoricalDtype):
@@ -144,8 +143,8 @@ def _long_positions(s: pd.Series, limit: int) -> np.ndarray:
         return np.flatnonzero(np.isin(s.cat.codes.to_numpy(), long)) if len(long) else long
     if not (pd.api.types.is_string_dtype(s) or pd.api.types.is_object_dtype(s)):
         return np.zeros(0, dtype=np.intp)
-    if hasattr(s.array, "__arrow_array__"):
-        longest = pc.max(pc.binary_length(pa.array(s.array))).as_py()
+    if hasattr(s.array, "__arrow_array__"):  # its own chunks: pa.array would combine them
+        longest = pc.max(pc.binary_length(s.array.__arrow_array__())).as_py()
         if longest is None or longest <= limit:  # a character takes at least a byte
             return np.zeros(0, dtype=np.intp)
     lengths = s.str.len().to_numpy(dtype=float, na_value=0)
