@@ -126,11 +126,16 @@ def long_cells(path: Path, header: Sequence[str], columns: dict[int, pd.Series],
             lines = value.count("\n")
             hint = (f"; it spans {lines + 1} lines: a quote that opens in this cell and is "
                     "closed only much further (or never)?" if lines else "")
-            out.append(problem(
-                "cell_too_long", path.name,
-                f"a cell of {len(value):,} characters, more than a spreadsheet cell holds "
-                f"({rules.MAX_CELL_CHARS:,}){hint}", int(rows[i]), header[pos]))
+            out.append(too_long(path.name, len(value), int(rows[i]), header[pos], hint))
     return out
+
+
+def too_long(file: str, length: int, row: int, column: str, hint: str = "") -> Problem:
+    """``cell_too_long``: a cell of ``length`` characters, beyond what a spreadsheet holds."""
+    return problem(
+        "cell_too_long", file,
+        f"a cell of {length:,} characters, more than a spreadsheet cell holds "
+        f"({rules.MAX_CELL_CHARS:,}){hint}", row, column)
 
 
 def _long_positions(s: pd.Series, limit: int) -> np.ndarray:

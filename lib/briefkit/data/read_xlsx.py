@@ -85,6 +85,7 @@ from briefkit.data.raw import (
     header_problems,
     map_headers,
     render_number,
+    too_long,
 )
 from briefkit.data.rules import problem
 from briefkit.data.xlsx_cells import Book, Fallback, Wanted
@@ -361,7 +362,6 @@ def _too_wide(title: str, row: int, width: int) -> Unreadable:
 
 def _read_records(path: Path, table: Table, sheet: _Sheet, epoch: Any) -> _Part:
     """One sheet's records below its header (and the sub-header rows merged to it)."""
-    from openpyxl.utils.cell import get_column_letter
     from openpyxl.utils.datetime import from_excel
 
     assert sheet.head is not None
@@ -403,10 +403,7 @@ def _read_records(path: Path, table: Table, sheet: _Sheet, epoch: Any) -> _Part:
             elif isinstance(v, str):
                 out.append(v)
                 if len(v) > cell_limit:
-                    part.problems.append(problem(
-                        "cell_too_long", path.name,
-                        f"a cell of {len(v):,} characters, more than a spreadsheet cell holds "
-                        f"({cell_limit:,})", number, text))
+                    part.problems.append(too_long(path.name, len(v), number, text))
             elif isinstance(v, bool):
                 out.append("true" if v else "false")
             elif isinstance(v, _dt.datetime | _dt.date):
@@ -429,11 +426,7 @@ def _read_records(path: Path, table: Table, sheet: _Sheet, epoch: Any) -> _Part:
         if watch:
             for pos in [p for p in watch if p < width and cells[p].value not in (None, "")]:
                 ref, anchor = watch.pop(pos)
-                part.problems.append(problem(
-                    "merged_cells", path.name,
-                    f"column {get_column_letter(pos + 1)} holds values but has no header of "
-                    f"its own: the header {head.header[anchor]!r} is merged over {ref}; unmerge "
-                    "it and give each column its own header", number, head.header[anchor]))
+                part.problems.append(_headerless(path, pos, ref, head.header[anchor], number))
     for pos, first, last in fills:
         _fill_down(rows, part.values[column_of[pos]], first, last)
     part.numeric = {name: (len(cells), cells[0]) for name, cells in numbers.items() if cells}
@@ -467,7 +460,6 @@ def _read_part(path: Path, table: Table, sheet: _Sheet, epoch: Any, book: Book |
 def _fast_records(path: Path, table: Table, sheet: _Sheet, book: Book) -> _Part:
     """:func:`_read_records` through python-calamine (:mod:`~briefkit.data.xlsx_cells`):
     the same records, values and problems, in the same order."""
-    from openpyxl.utils.cell import get_column_letter
 
     assert sheet.head is not None
     head = sheet.head
@@ -483,18 +475,13 @@ def _fast_records(path: Path, table: Table, sheet: _Sheet, book: Book) -> _Part:
     order = {pos: i for i, pos in enumerate(head.positions.values())}
     events: list[tuple[int, int, int, Problem]] = []
     for at, pos, length in cells.long:
-        events.append((at, 0, order[pos], problem(
-            "cell_too_long", path.name,
-            f"a cell of {length:,} characters, more than a spreadsheet cell holds "
-            f"({rules.MAX_CELL_CHARS:,})", rows[at], head.header[pos])))
+        events.append((at, 0, order[pos], too_long(path.name, length, rows[at],
+                                                    head.header[pos])))
     for i, (pos, (ref, anchor)) in enumerate(watch.items()):
         if pos in cells.filled:
             at = cells.filled[pos]
-            events.append((at, 1, i, problem(
-                "merged_cells", path.name,
-                f"column {get_column_letter(pos + 1)} holds values but has no header of "
-                f"its own: the header {head.header[anchor]!r} is merged over {ref}; unmerge "
-                "it and give each column its own header", rows[at], head.header[anchor])))
+            events.append((at, 1, i, _headerless(path, pos, ref, head.header[anchor],
+                                                 rows[at])))
     part.problems.extend(p for *_, p in sorted(events, key=lambda e: e[:3]))
     for name, pos in head.positions.items():
         part.values[name] = cells.values[pos]
@@ -504,6 +491,18 @@ def _fast_records(path: Path, table: Table, sheet: _Sheet, book: Book) -> _Part:
     for pos, first, last in fills:
         _fill_down(rows, part.values[column_of[pos]], first, last)
     return part
+
+
+def _headerless(path: Path, pos: int, ref: str, header: str, row: int) -> Problem:
+    """``merged_cells``: the column at ``pos`` holds values but its header is ``header``'s,
+    merged over it (range ``ref``)."""
+    from openpyxl.utils.cell import get_column_letter
+
+    return problem(
+        "merged_cells", path.name,
+        f"column {get_column_letter(pos + 1)} holds values but has no header of its own: the "
+        f"header {header!r} is merged over {ref}; unmerge it and give each column its own "
+        "header", row, header)
 
 
 def _merge_plan(path: Path, table: Table, sheet: _Sheet, column_of: dict[int, str],
