@@ -8,6 +8,7 @@ import re
 import sys
 import types
 import warnings
+from xml.etree import ElementTree
 
 import matplotlib
 
@@ -426,22 +427,36 @@ def test_charts_open_no_pyplot_figures(table, history):
 def displayed(monkeypatch):
     shown: list[object] = []
     fake = types.ModuleType("IPython.display")
-    fake.SVG = lambda data: ("svg", data)
     fake.Image = lambda data, format, width: ("png", data, width)
-    fake.display = shown.append
+    fake.display = lambda obj, raw=False: shown.append((obj, raw))
     monkeypatch.setitem(sys.modules, "IPython.display", fake)
     return shown
 
 
 def test_show_displays_and_closes(table, displayed):
     fig = charts.channel_mix(table, "TP")
+    document = charts.figure_svg(fig)
     charts.show(fig)
-    assert displayed[0][0] == "svg" and "<svg" in displayed[0][1]
-    assert fig.axes == []  # released
+    (bundle, raw), = displayed
+    assert raw and list(bundle) == ["image/svg+xml"]
+    element = bundle["image/svg+xml"]
+    assert element.startswith("<svg ") and element.endswith("</svg>")
+    # the same XML as IPython's SVG(...) extracts by parsing the document (minidom)
+    from IPython.core.display import SVG as IPythonSVG
+
+    canonical = ElementTree.canonicalize
+    assert canonical(element) == canonical(IPythonSVG(document).data)
     pyplot_fig = plt.figure()
     charts.show(pyplot_fig, fmt="png")
-    assert displayed[1][0] == "png" and displayed[1][1].startswith(b"\x89PNG")
+    (image, _), = displayed[1:]
+    assert image[0] == "png" and image[1].startswith(b"\x89PNG")
     assert plt.get_fignums() == []
+
+
+def test_svg_element_needs_an_svg_document():
+    assert charts.output.svg_element('<?xml version="1.0"?>\n<svg a="1"/>\n') == '<svg a="1"/>'
+    with pytest.raises(ValueError, match="no <svg> element"):
+        charts.output.svg_element("<html></html>")
 
 
 def test_show_rejects_unknown_format_but_still_closes(displayed):

@@ -293,6 +293,23 @@ def test_workers_that_cannot_start_fail_every_step_instead_of_retrying_forever(
     assert verify_manifest(result.manifest) == []
 
 
+def test_closing_the_pool_ends_its_idle_workers_cleanly(data: Path, tmp_path: Path,
+                                                        notebooks: Path) -> None:
+    from briefkit.workers import LocalPool, WorkerContext
+
+    pool = LocalPool(WorkerContext(ScriptedExecutor()), 2)
+    result = run_batch(RunRequest(data, "2022Q1", tmp_path / "out", notebooks=notebooks,
+                                  workers=2), executor=ScriptedExecutor(),
+                       renderer=fake_render, annex_writer=fake_annex, progress=False,
+                       pool=pool)
+    assert result.overview.ok and pool._workers  # the caller's pool: still open
+    processes = [worker.process for worker in pool._workers]
+    assert all(process.is_alive() for process in processes)
+    pool.close()
+    assert pool._workers == []
+    assert [process.exitcode for process in processes] == [0, 0]  # told, not killed
+
+
 class SleepyExecutor(ScriptedExecutor):
     """Never finishes unit TP."""
 

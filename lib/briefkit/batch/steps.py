@@ -39,6 +39,7 @@ from briefkit.batch.request import (
 from briefkit.bieu06 import Frame
 from briefkit.bundle import Bundle
 from briefkit.iorw import sha256_file
+from briefkit.packaged import templates_dir
 from briefkit.pipeline import kpis_csv_text
 from briefkit.settings import resolve
 from briefkit.workers import AnnexTask, NotebookTask, Task, TaskResult
@@ -90,10 +91,11 @@ def _key(**parts: Any) -> str:
 def _templates_fingerprint() -> str:
     """The HTML/PDF template and its stylesheet, as a key: a restyled template rebuilds
     every document even when briefkit's version did not change."""
-    from briefkit.render import TEMPLATES_DIR
-
-    files = sorted(p for p in TEMPLATES_DIR.rglob("*") if p.is_file())
-    return _key(**{p.relative_to(TEMPLATES_DIR).as_posix(): sha256_file(p) for p in files})
+    # the folder from briefkit.packaged, not briefkit.render: the driver renders nothing, and
+    # importing the renderer imports nbconvert (0.7 s before the first step could start)
+    folder = templates_dir()
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return _key(**{p.relative_to(folder).as_posix(): sha256_file(p) for p in files})
 
 
 def plan_steps(plan: Plan, bundle: Bundle, annex_provenance: dict[str, Any]) -> list[Step]:

@@ -26,13 +26,24 @@ def figure_png(fig: Figure, dpi: int = 200) -> bytes:
     return buffer.getvalue()
 
 
+def svg_element(svg: str) -> str:
+    """The ``<svg>`` element of an SVG document, without the XML declaration and doctype
+    before it: what a notebook's ``image/svg+xml`` output holds (IPython's ``SVG`` finds it by
+    parsing the whole document with minidom, ~9 ms a chart; matplotlib writes the element as
+    the rest of the document, so it is cut out as it stands)."""
+    start = svg.find("<svg")
+    if start < 0:
+        raise ValueError("not an SVG document: no <svg> element")
+    return svg[start:].rstrip()
+
+
 def show(fig: Figure, fmt: str = "svg") -> None:
     """Display the figure in a notebook (SVG by default, sharp in print) and close it."""
-    from IPython.display import SVG, Image, display
+    from IPython.display import Image, display
 
     try:
         if fmt == "svg":
-            display(SVG(figure_svg(fig)))
+            display({"image/svg+xml": svg_element(figure_svg(fig))}, raw=True)
         elif fmt == "png":
             width_px = round(fig.get_figwidth() * 96)  # physical size on a 96-dpi screen
             display(Image(data=figure_png(fig), format="png", width=width_px))
@@ -43,7 +54,12 @@ def show(fig: Figure, fmt: str = "svg") -> None:
 
 
 def close(fig: Figure) -> None:
-    """Release a figure (also one created through pyplot)."""
+    """Release a figure: one created through pyplot leaves pyplot's registry and is cleared;
+    the charts' own figures (outside pyplot) are freed with their last reference, so clearing
+    them (re-initialising every axes, ~6 ms a chart) would buy nothing."""
+    manager = getattr(fig.canvas, "manager", None)
+    if manager is None:
+        return
     import matplotlib.pyplot as plt
 
     plt.close(fig)

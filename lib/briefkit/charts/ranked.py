@@ -188,7 +188,11 @@ def _clear_marks(fig: Figure, ax: Axes, labels: list[Any], values: np.ndarray,
                  targets: np.ndarray, marked: np.ndarray, colors: list[str], hi: float) -> None:
     """Move value labels that a target mark would cross: inside the end of the bar when it is
     long enough (white on a dark bar), else just past the mark."""
-    fig.draw_without_rendering()
+    # The figure laid out as it stands (the positions a full draw would lay out, without
+    # drawing every artist once more for nothing): the labels are then measured where they are.
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
     # _new_figure gives every figure an Agg canvas (the base canvas has no renderer)
     renderer = cast(FigureCanvasAgg, fig.canvas).get_renderer()
     for i in np.flatnonzero(marked & np.isfinite(values)):

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import time
 import traceback
 from collections import deque
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 from briefkit.workers.tasks import Task, TaskResult, WorkerContext, _one_line, run_task
 
@@ -61,6 +62,9 @@ class InlinePool(Pool):
 def _worker_main(conn: Any, context: WorkerContext, warm: bool) -> None:
     """A worker process: warm up, then run tasks received on ``conn`` until told to stop."""
     os.environ.setdefault("MPLBACKEND", "agg")
+    from briefkit.startup import defer_imports
+
+    defer_imports()
     if warm:
         with contextlib.suppress(Exception):
             from briefkit.inprocess import warm_up
@@ -71,15 +75,26 @@ def _worker_main(conn: Any, context: WorkerContext, warm: bool) -> None:
         try:
             task = conn.recv()
         except (EOFError, OSError):
-            return
+            task = None
         if task is None:
-            return
+            _exit_now()
         try:
             result = run_task(task, context)
         except BaseException as exc:  # report anything, then go on
             result = TaskResult(task.key, False, error=_one_line("worker: ", exc),
                                 detail=traceback.format_exc())
         conn.send(result)
+
+
+def _exit_now() -> NoReturn:
+    """End an idle worker at once: everything it made has been sent, and an interpreter's
+    teardown with pandas, matplotlib, IPython and Pango loaded takes about a second, which
+    the driver would wait for (and Pango's objects freed at teardown can crash it, see
+    :func:`briefkit.render.pdf._release_pdf_resources`)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(0)
 
 
 _READY = "ready"
@@ -120,11 +135,19 @@ class _Worker:
         self.done = 0
 
     def stop(self, kill: bool = False) -> None:
+        self.signal_stop(kill)
+        self.wait(kill)
+
+    def signal_stop(self, kill: bool = False) -> None:
+        """Tell the worker to end (an idle one ends at once), or kill it."""
         if kill:
             self.process.kill()
         else:
             with contextlib.suppress(OSError, BrokenPipeError):
                 self.conn.send(None)
+
+    def wait(self, kill: bool = False) -> None:
+        """Wait for the worker told to stop to end (killed after 10 s)."""
         self.process.join(timeout=None if kill else 10)
         if self.process.is_alive():
             self.process.kill()
@@ -252,6 +275,11 @@ class LocalPool(Pool):
         return None
 
     def close(self) -> None:
-        for worker in self._workers:  # a busy or still warming worker holds nothing of ours
-            worker.stop(kill=worker.task is not None or not worker.ready)
+        # every worker told first, then waited for: they end side by side
+        kills = [worker.task is not None or not worker.ready  # busy or warming: nothing
+                 for worker in self._workers]                 # of ours left in it
+        for worker, kill in zip(self._workers, kills, strict=True):
+            worker.signal_stop(kill)
+        for worker, kill in zip(self._workers, kills, strict=True):
+            worker.wait(kill)
         self._workers.clear()
