@@ -92,6 +92,29 @@ def test_a_slice_round_trips_exactly(data: Path, tmp_path: Path) -> None:
     assert back.to_files() == part.to_files()  # the same bytes: the same fingerprint
 
 
+@pytest.mark.parametrize("world", ["fixture", "merger"])
+def test_a_slices_fingerprint_is_that_of_its_own_frames(world: str, tmp_path: Path) -> None:
+    """Slices take their row hashes from the whole frames' (hashed once): the same as
+    hashing the slice's own frames, for every unit, former units' late dossiers included."""
+    import dataclasses
+
+    from tests import merger_fixture
+
+    if world == "fixture":
+        full = build_bundle(kpi_fixture.write_folder(tmp_path / "data"), "2022Q1")
+    else:
+        full = build_bundle(merger_fixture.write_folder(tmp_path / "data"), "2024Q4")
+    units = sorted(set(full.table.loc[~full.table["is_rollup"].astype(bool), "unit_id"]))
+    assert len(units) >= 3
+    for unit in units:
+        part = full.unit_slice(unit)
+        fresh = dataclasses.replace(part)  # no hashes carried over: computed from its frames
+        assert part.fingerprint() == fresh.fingerprint()
+        assert part.provenance["data_sha256"] == fresh.fingerprint(provenance=False)
+        back = load_bundle(part.save(tmp_path / "slices" / unit))
+        assert back.fingerprint() == part.fingerprint()
+
+
 def test_a_slice_holds_what_the_unit_shows_and_nothing_else(data: Path) -> None:
     full = build_bundle(data, "2022Q1")
     part = full.unit_slice("007")

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from briefkit import __version__
@@ -101,6 +102,10 @@ class Bundle:
     #: :func:`dataclasses.replace` starts empty.
     _frame_bytes: dict[str, tuple[int, bytes]] = field(default_factory=dict, init=False,
                                                        repr=False, compare=False)
+    #: Row hashes of whole frames (by frame name and columns), which the slices' own are
+    #: taken from: a row's hash depends on that row alone.
+    _row_hashes: dict[tuple[str, tuple[str, ...]], tuple[int, np.ndarray]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     # ------------------------------------------------------------------ slices
 
@@ -144,19 +149,37 @@ class Bundle:
             else {}
         formers = [u["unit_id"] for u in changes.get(unit_id, [])
                    if self.period.start < pd.Timestamp(u["until"])]
+        late_rows = self.late["unit_id"] == unit_id
         late = self.late[self.late["unit_id"].isin([unit_id, *formers])].assign(
-            unit_id=unit_id) if formers else self.late[self.late["unit_id"] == unit_id]
+            unit_id=unit_id) if formers else self.late[late_rows]
+        columns = [c for c in table.columns if c not in _OVERVIEW_ONLY]
+        table_rows = own | peers
+        history_rows = self.history["unit_id"] == unit_id
         part = replace(self, unit_id=unit_id, unit_changes=changes,
-                       table=table.loc[own | peers, [c for c in table.columns
-                                                     if c not in _OVERVIEW_ONLY]]
-                       .reset_index(drop=True),
-                       history=self.history[self.history["unit_id"] == unit_id]
-                       .reset_index(drop=True),
+                       table=table.loc[table_rows, columns].reset_index(drop=True),
+                       history=self.history[history_rows].reset_index(drop=True),
                        late=late.reset_index(drop=True),
                        provenance=provenance, header=unit_part(self.header, unit_id),
                        parameters={**self.parameters, "unit_id": unit_id})
+        # the slice's row hashes taken from the whole frames' (hashed once for all slices)
+        part._hashed_frame("table", self._rows_of("table", columns, table_rows))
+        part._hashed_frame("history", self._rows_of("history", None, history_rows))
+        if not formers:  # (former units' rows are relabelled: hashed as they are)
+            part._hashed_frame("late", self._rows_of("late", None, late_rows))
         part.provenance = {**provenance, "data_sha256": part.fingerprint(provenance=False)}
         return part
+
+    def _rows_of(self, name: str, columns: list[str] | None, rows: pd.Series) -> np.ndarray:
+        """The row hashes of ``rows`` of frame ``name`` (its ``columns``; None: all), from the
+        whole frame's, computed once: what hashing that selection itself gives."""
+        frame = getattr(self, name)
+        key = (name, tuple(frame.columns if columns is None else columns))
+        known = self._row_hashes.get(key)
+        if known is None or known[0] != id(frame):
+            whole = frame if columns is None else frame[columns]
+            known = self._row_hashes[key] = (
+                id(frame), pd.util.hash_pandas_object(whole, index=False).to_numpy())
+        return known[1][np.asarray(rows, dtype=bool)]
 
     # ------------------------------------------------------------------ files
 
@@ -200,17 +223,20 @@ class Bundle:
             digest.update(self._hashed_frame(name))
         return digest.hexdigest()
 
-    def _hashed_frame(self, name: str) -> bytes:
+    def _hashed_frame(self, name: str, rows: np.ndarray | None = None) -> bytes:
         """A frame's part of :meth:`fingerprint` (row hashes are the costly part: computed
-        once per frame, whether the fingerprint is asked with or without provenance)."""
+        once per frame, whether the fingerprint is asked with or without provenance;
+        ``rows``: the frame's row hashes when they are known already)."""
         frame = getattr(self, name)
         known = self._frame_bytes.get(name)
         if known is None or known[0] != id(frame):
+            if rows is None:
+                rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()
             data = b"".join((
                 f"\n{name}:{len(frame)}:".encode(),
                 json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()],
                            ensure_ascii=False).encode("utf-8"),
-                pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()))
+                rows.tobytes()))
             known = self._frame_bytes[name] = (id(frame), data)
         return known[1]
 
