@@ -179,7 +179,8 @@ class Bundle:
             whole = frame if columns is None else frame[columns]
             known = self._row_hashes[key] = (
                 id(frame), pd.util.hash_pandas_object(whole, index=False).to_numpy())
-        return known[1][np.asarray(rows, dtype=bool)]
+        selected: np.ndarray = known[1][np.asarray(rows, dtype=bool)]
+        return selected
 
     # ------------------------------------------------------------------ files
 
