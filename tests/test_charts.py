@@ -405,6 +405,32 @@ def test_svg_is_deterministic_with_text_as_text(table):
     assert all(re.fullmatch(r"m[0-9a-f]+", i) for i in glyph_ids), glyph_ids  # markers only
 
 
+def test_svg_laid_out_once_is_what_savefig_writes_after_its_own_pre_draw(table, history):
+    """figure_svg runs the layout engine alone and draws once; savefig alone runs it inside
+    a whole pre-draw. Same bytes, and the figure keeps its layout engine."""
+    import io
+
+    from briefkit.charts.theme import _themed
+
+    makers = [lambda: charts.online_trend(history, "TP"),
+              lambda: charts.peer_comparison(table, "007"),
+              lambda: charts.channel_mix(table, "TP"), lambda: charts.timeliness(table, "TP"),
+              lambda: charts.units_vs_target(table), lambda: charts.status_heatmap(table),
+              lambda: charts.timeliness(table, "EMPTY")]
+    for make in makers:
+        fig, plain = make(), io.StringIO()
+        with _themed():
+            fig.savefig(plain, format="svg", metadata={"Date": None, "Creator": "briefkit"})
+        fig = make()
+        engine, canvas, dpi = fig.get_layout_engine(), fig.canvas, fig.dpi
+        assert engine is not None
+        assert charts.figure_svg(fig) == plain.getvalue()
+        assert (fig.get_layout_engine(), fig.canvas, fig.dpi) == (engine, canvas, dpi)
+    pyplot_fig = plt.figure(layout=None)  # no layout engine: saved as it stands
+    assert "<svg" in charts.figure_svg(pyplot_fig)
+    plt.close(pyplot_fig)
+
+
 def test_png_bytes(table):
     fig = charts.timeliness(table, "TP")
     png = charts.figure_png(fig, dpi=50)

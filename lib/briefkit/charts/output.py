@@ -2,18 +2,52 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+from collections.abc import Iterator
 
+import matplotlib as mpl
 from matplotlib.figure import Figure
 
 from briefkit.charts.theme import _themed
+
+
+@contextlib.contextmanager
+def _laid_out_for_svg(fig: Figure) -> Iterator[None]:
+    """The figure laid out once, as saving it as SVG lays it out, and drawn once.
+
+    A figure with a layout engine (every chart's: constrained layout) is drawn twice by
+    ``savefig``: a whole draw with drawing disabled, only for the layout engine to run at its
+    start, then the real one. Here the engine runs alone, measuring text with the renderer
+    the SVG print measures with (an SVG canvas, as ``savefig`` switches to; the same
+    positions, the same bytes), and is set aside while ``savefig`` draws, so the figure is
+    drawn once: ~25 % of a chart's SVG time. The engine is put back afterwards."""
+    engine = fig.get_layout_engine()
+    if engine is None:
+        yield
+        return
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+    canvas, dpi = fig.canvas, fig.dpi
+    FigureCanvasSVG(fig)  # (becomes fig.canvas)
+    try:
+        engine.execute(fig)
+    finally:
+        fig.dpi = dpi  # the SVG print measures at 72 dpi and leaves it so
+        fig.set_canvas(canvas)
+    with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+        fig.set_layout_engine(None)  # none at all (with "none", savefig would still pre-draw)
+    try:
+        yield
+    finally:
+        fig.set_layout_engine(engine)
 
 
 def figure_svg(fig: Figure) -> str:
     """The figure as SVG text: text as ``<text>`` in the document's serif, fixed ids, no date,
     so identical for identical figures."""
     buffer = io.StringIO()
-    with _themed():
+    with _themed(), _laid_out_for_svg(fig):
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "briefkit"})
     return buffer.getvalue()
 
