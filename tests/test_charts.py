@@ -429,6 +429,11 @@ def test_svg_laid_out_once_is_what_savefig_writes_after_its_own_pre_draw(table, 
     pyplot_fig = plt.figure(layout=None)  # no layout engine: saved as it stands
     assert "<svg" in charts.figure_svg(pyplot_fig)
     plt.close(pyplot_fig)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no layout of a figure without axes, no warning
+        bare = Figure(layout="constrained")
+        bare.text(0.5, 0.5, "chỉ có chữ")
+        assert "chỉ có chữ" in charts.figure_svg(bare)
 
 
 def test_png_bytes(table):

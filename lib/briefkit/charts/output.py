@@ -23,7 +23,7 @@ def _laid_out_for_svg(fig: Figure) -> Iterator[None]:
     positions, the same bytes), and is set aside while ``savefig`` draws, so the figure is
     drawn once: ~25 % of a chart's SVG time. The engine is put back afterwards."""
     engine = fig.get_layout_engine()
-    if engine is None:
+    if engine is None or not fig.axes:  # (a figure without axes is not laid out either)
         yield
         return
     from matplotlib.backends.backend_svg import FigureCanvasSVG
