@@ -6,8 +6,8 @@ BIN    := $(VENV)/bin
 PERIOD ?= 2026Q3
 OUT    ?= outputs
 
-.PHONY: setup strip-outputs demo test lint bench bench-batch bench-scale bench-national \
-        bench-xlsx clean
+.PHONY: setup strip-outputs demo test lint bench bench-batch bench-units bench-scale \
+        bench-national bench-xlsx clean
 
 setup: $(VENV)/.installed
 	@$(MAKE) --no-print-directory strip-outputs
@@ -61,6 +61,12 @@ bench: setup data/demo-district/dossiers.csv
 # Several minutes (the naive papermill loop, the demo quarter, a 100-unit world): not in `bench`.
 bench-batch: setup data/demo-district/dossiers.csv
 	$(BIN)/python benchmarks/bench_batch.py
+
+# A few minutes: one briefing's costs (execute, render, the four charts), each round a fresh
+# process, beside a baseline revision when BASELINE=<git revision> is given (alternating).
+BASELINE ?=
+bench-units: setup data/demo-district/dossiers.csv
+	$(BIN)/python benchmarks/bench_units.py $(if $(BASELINE),--baseline $(BASELINE))
 
 # Many minutes (the demo province at 1 M and 10 M dossiers, generated once into
 # ~/.cache/briefkit-bench/, read from CSV and from Parquet, DuckDB as the yardstick): not in
