@@ -165,6 +165,32 @@ def test_custom_decision_766_weights_reach_the_history(data: Path, tmp_path: Pat
 # ----------------------------------------------------------------------- incremental runs
 
 
+def test_a_rerun_slices_only_the_units_that_run(data: Path, tmp_path: Path, notebooks: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The slices' keys are kept with the prepared data: a run with the same inputs knows
+    every step's input key without slicing, and slices only for the steps that run."""
+    from briefkit.bundle import Bundle
+
+    out = tmp_path / "out"
+    first = scripted(data, out, notebooks)
+    original, sliced = Bundle.unit_slice, []
+
+    def counting(self: Bundle, unit_id: str) -> Bundle:
+        sliced.append(unit_id)
+        return original(self, unit_id)
+
+    monkeypatch.setattr(Bundle, "unit_slice", counting)
+    again = scripted(data, out, notebooks)
+    manifest = json.loads(again.manifest.read_text("utf-8"))
+    assert manifest["parameters"]["prepared"] == "cached"
+    assert sliced == ["EMPTY"]  # the unit that failed runs again, nothing else is sliced
+    assert outputs(again.folder) == outputs(first.folder)
+    sliced.clear()
+    forced = scripted(data, out, notebooks, force=True)
+    assert sorted(sliced) == sorted(u.unit_id for u in forced.units)  # once each
+    assert outputs(forced.folder) == outputs(first.folder)
+
+
 def test_an_unchanged_rerun_reuses_everything(data: Path, tmp_path: Path,
                                               notebooks: Path) -> None:
     out = tmp_path / "out"

@@ -187,16 +187,17 @@ def _execute(plan: Plan, prepared: Prepared, pool: Pool, started: Any, clock: fl
     (folder / MANIFEST_NAME).unlink(missing_ok=True)  # from now on the folder is "in progress"
     bundle = prepared.bundle
     kpis = atomic_write_text(folder / KPIS_NAME, kpis_csv_text(bundle.table))
-    if not prepared.cached:
-        save_cached(folder, plan.cache_key, prepared)
 
     mark = time.perf_counter()
     annex_provenance = provenance(prepared.files, plan.period, {
         **plan.base_parameters(),
         "units": list(plan.request.units) if plan.request.units else None},
         generated_at=plan.created)
-    steps = plan_steps(plan, bundle, annex_provenance)
+    known = len(prepared.slice_keys)
+    steps = plan_steps(plan, bundle, annex_provenance, prepared.slice_keys)
     timings["steps_plan"] = time.perf_counter() - mark
+    if not prepared.cached or len(prepared.slice_keys) != known:
+        save_cached(folder, plan.cache_key, prepared)  # with the slices' keys
 
     mark = time.perf_counter()
     results: dict[str, StepResult] = {}

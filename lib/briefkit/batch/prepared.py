@@ -53,6 +53,10 @@ class Prepared:
     bundle: Bundle
     cached: bool = field(default=False, compare=False)
     span: DataSpan | None = None
+    #: Each unit's slice keys, ``unit_id → (fingerprint, data_sha256)`` of
+    #: ``bundle.unit_slice(unit_id)`` (functions of the bundle alone): kept with the bundle,
+    #: so that a run with the same inputs knows every step's input key without slicing.
+    slice_keys: dict[str, tuple[str, str]] = field(default_factory=dict, compare=False)
 
 
 def cache_key(files: Mapping[str, Path], data_sha256: str, others: Mapping[str, Path | None],
@@ -92,7 +96,9 @@ def load_cached(period_folder: Path, key: str) -> Prepared | None:
             grouping_only={str(u) for u in meta["grouping_only"]},
             files={str(t): Path(p) for t, p in meta["files"].items()},
             warnings=[Problem(**p) for p in meta["warnings"]],
-            bundle=bundle, cached=True, span=DataSpan.from_list(meta.get("span")))
+            bundle=bundle, cached=True, span=DataSpan.from_list(meta.get("span")),
+            slice_keys={str(u): (str(k[0]), str(k[1]))
+                        for u, k in meta.get("slice_keys", {}).items()})
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -108,7 +114,8 @@ def save_cached(period_folder: Path, key: str, prepared: Prepared) -> None:
             "key": key, "units": prepared.units, "grouping_only": sorted(prepared.grouping_only),
             "files": {t: str(p) for t, p in prepared.files.items()},
             "warnings": [_problem_dict(p) for p in prepared.warnings],
-            "span": None if prepared.span is None else prepared.span.as_list()},
+            "span": None if prepared.span is None else prepared.span.as_list(),
+            "slice_keys": {u: list(k) for u, k in sorted(prepared.slice_keys.items())}},
             ensure_ascii=False, indent=1))
     except OSError:
         shutil.rmtree(folder, ignore_errors=True)

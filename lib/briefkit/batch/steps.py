@@ -98,31 +98,47 @@ def _templates_fingerprint() -> str:
     return _key(**{p.relative_to(folder).as_posix(): sha256_file(p) for p in files})
 
 
-def plan_steps(plan: Plan, bundle: Bundle, annex_provenance: dict[str, Any]) -> list[Step]:
-    """The overview, the annex, then every unit of the plan, with their tasks and keys."""
+def plan_steps(plan: Plan, bundle: Bundle, annex_provenance: dict[str, Any],
+               slice_keys: dict[str, tuple[str, str]] | None = None) -> list[Step]:
+    """The overview, the annex, then every unit of the plan, with their tasks and keys.
+
+    ``slice_keys``: the units' slice keys already known (``unit_id → (fingerprint,
+    data_sha256)`` of ``bundle.unit_slice(unit_id)``, kept with prepared data read from the
+    cache): such a unit is sliced only if its step runs. The keys of the units sliced here
+    are added to it."""
+    known = {} if slice_keys is None else slice_keys
     created = str(bundle.provenance.get("generated_at") or "") or None
     renderer = _identity(plan.context.renderer, "briefkit.render.render_notebook")
     base = plan.base_parameters()
     notebooks = {p: sha256_file(p) for p in {plan.unit_notebook, plan.overview_notebook}}
     templates = _templates_fingerprint()
 
-    def notebook_step(id_: str, kind: str, dest: Path, main: tuple[str, ...], part: Bundle,
+    def notebook_step(id_: str, kind: str, dest: Path, main: tuple[str, ...],
+                      part: Callable[[], Bundle], fingerprint: str, data_sha256: str | None,
                       notebook: Path, parameters: dict[str, Any], **extra: Any) -> Step:
         def make_task() -> Task:  # only for the steps that run: Parquet costs a few ms
             return NotebookTask(extra.get("unit_id") or f"*{kind}", notebook,
-                                main[0].removesuffix(".ipynb"), parameters, part.to_files(),
+                                main[0].removesuffix(".ipynb"), parameters, part().to_files(),
                                 created)
 
-        key = _key(kind=kind, bundle=part.fingerprint(), notebook=notebooks[notebook],
+        key = _key(kind=kind, bundle=fingerprint, notebook=notebooks[notebook],
                    parameters=parameters, renderer=renderer, templates=templates,
                    version=__version__, files=main)
-        return Step(id_, kind, dest, main, make_task, key,
-                    data_sha256=part.provenance.get("data_sha256") if kind == "unit"
-                    else bundle.provenance.get("data_sha256"), **extra)
+        return Step(id_, kind, dest, main, make_task, key, data_sha256=data_sha256, **extra)
+
+    def unit_part(unit_id: str) -> tuple[Callable[[], Bundle], str, str | None]:
+        """The unit's slice (made when asked), its fingerprint and data_sha256."""
+        if unit_id in known:
+            fingerprint, data_sha256 = known[unit_id]
+            return (lambda: bundle.unit_slice(unit_id)), fingerprint, data_sha256
+        part = bundle.unit_slice(unit_id)
+        known[unit_id] = (part.fingerprint(), str(part.provenance["data_sha256"]))
+        return (lambda: part), *known[unit_id]
 
     folder = plan.folder
     steps = [notebook_step("step:overview", "overview", folder,
-                           document_files(plan.file_stem("overview")), bundle,
+                           document_files(plan.file_stem("overview")), lambda: bundle,
+                           bundle.fingerprint(), bundle.provenance.get("data_sha256"),
                            plan.overview_notebook, dict(base))]
     annex_name = f"{plan.file_stem('annex')}.xlsx"
     # the annex goes with the overview's dispatch: its frame from the overview's settings
@@ -141,7 +157,7 @@ def plan_steps(plan: Plan, bundle: Bundle, annex_provenance: dict[str, Any]) -> 
                       **{k: v for k, v in base.items() if k != "data_dir"}}
         steps.append(notebook_step(f"unit:{unit_id}", "unit", folder / plan.slugs[unit_id],
                                    document_files(plan.file_stem("unit", unit_id)),
-                                   bundle.unit_slice(unit_id), plan.unit_notebook,
+                                   *unit_part(unit_id), plan.unit_notebook,
                                    parameters, unit_id=unit_id, name=name,
                                    slug=plan.slugs[unit_id]))
     return steps
