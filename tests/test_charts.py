@@ -422,10 +422,11 @@ def test_svg_laid_out_once_is_what_savefig_writes_after_its_own_pre_draw(table, 
         with _themed():
             fig.savefig(plain, format="svg", metadata={"Date": None, "Creator": "briefkit"})
         fig = make()
-        engine, canvas, dpi = fig.get_layout_engine(), fig.canvas, fig.dpi
-        assert engine is not None
+        fig._original_dpi = 144  # as a HiDPI canvas records it
+        state = (fig.get_layout_engine(), fig.canvas, fig.dpi, fig._original_dpi)
+        assert state[0] is not None
         assert charts.figure_svg(fig) == plain.getvalue()
-        assert (fig.get_layout_engine(), fig.canvas, fig.dpi) == (engine, canvas, dpi)
+        assert (fig.get_layout_engine(), fig.canvas, fig.dpi, fig._original_dpi) == state
     pyplot_fig = plt.figure(layout=None)  # no layout engine: saved as it stands
     assert "<svg" in charts.figure_svg(pyplot_fig)
     plt.close(pyplot_fig)

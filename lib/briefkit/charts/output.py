@@ -29,12 +29,17 @@ def _laid_out_for_svg(fig: Figure) -> Iterator[None]:
     from matplotlib.backends.backend_svg import FigureCanvasSVG
 
     canvas, dpi = fig.canvas, fig.dpi
+    # a new canvas also records the figure's dpi as its "original" one (what savefig's
+    # dpi="figure" means; on a HiDPI screen not the dpi it has now): kept as it was
+    original_dpi = getattr(fig, "_original_dpi", None)
     FigureCanvasSVG(fig)  # (becomes fig.canvas)
     try:
         engine.execute(fig)
     finally:
         fig.dpi = dpi  # the SVG print measures at 72 dpi and leaves it so
         fig.set_canvas(canvas)
+        if original_dpi is not None:
+            fig._original_dpi = original_dpi  # type: ignore[attr-defined]
     with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
         fig.set_layout_engine(None)  # none at all (with "none", savefig would still pre-draw)
     try:
