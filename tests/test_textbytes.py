@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 from briefkit.data import convert, textbytes
 from briefkit.data.convert import _nfc, strip_text
 from briefkit.data.suspicious import clean_ids
-from briefkit.data.textbytes import Scan, all_ascii, scan_ascii
+from briefkit.data.textbytes import Scan, all_ascii, non_ascii, scan_ascii
 from tests.arrow_text import arrow_series
 
 # ASCII letters, digits, punctuation, spaces and controls that strip, a non-ASCII letter
@@ -24,6 +24,12 @@ def test_a_scan_says_what_the_values_hold(values: list[str | None], chunks: int)
     scan = scan_ascii(series)
     present = [v for v in values if v is not None]
     assert all_ascii(series) == all(v.isascii() for v in present)
+    odd = non_ascii(series)
+    if all(v.isascii() for v in present):
+        assert odd is None
+    else:
+        assert odd is not None
+        assert odd.tolist() == [v is not None and not v.isascii() for v in values]
     if not all(v.isascii() for v in present):
         assert scan is None
         return

@@ -16,7 +16,7 @@ from briefkit import schema
 from briefkit.data.mojibake import garbled_mask
 from briefkit.data.rules import BAD_VALUE_RULE, MAX_COUNT
 from briefkit.data.suspicious import clean_ids, month_first
-from briefkit.data.textbytes import all_ascii, scan_ascii
+from briefkit.data.textbytes import non_ascii, scan_ascii
 from briefkit.schema import Table
 
 #: The time zone of tz-aware timestamps' wall clock (Parquet): the data is Vietnamese.
@@ -70,9 +70,9 @@ def _distinct(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
 def _nfc(text: pd.Series) -> pd.Series:
     """Text in NFC: a decomposed "Phường" (macOS, some exports) must equal its NFC twin.
     Only non-ASCII cells need it, and normalising is per cell, so it is done on those only."""
-    if all_ascii(text):
+    odd = non_ascii(text)
+    if odd is None:
         return text
-    odd = (~text.str.isascii()).fillna(False).to_numpy(dtype=bool)
     out = text.copy()
     out[odd] = text[odd].str.normalize("NFC")
     return out

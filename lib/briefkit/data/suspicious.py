@@ -48,7 +48,7 @@ from briefkit.data.aggregates import parse_periods
 from briefkit.data.loaded import Loaded
 from briefkit.data.mojibake import garbled
 from briefkit.data.rules import PLAUSIBLE_COUNT_PER_MONTH, rows_text
-from briefkit.data.textbytes import all_ascii, scan_ascii
+from briefkit.data.textbytes import non_ascii, scan_ascii
 
 # --------------------------------------------------------------------------------------
 # Month-first dates
@@ -89,9 +89,9 @@ def clean_ids(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
     NA); and the mask of the values changed. Only non-ASCII cells can hold such characters,
     so a column of ASCII codes costs one scan of its bytes."""
     changed = np.zeros(len(text), dtype=bool)
-    if all_ascii(text):
+    odd = non_ascii(text)
+    if odd is None:
         return text, changed
-    odd = (~text.str.isascii()).fillna(False).to_numpy(dtype=bool)
     sub = text[odd]
     hit = sub.str.contains(_ANY.pattern, regex=True).fillna(False).to_numpy(dtype=bool)
     if not hit.any():

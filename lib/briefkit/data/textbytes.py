@@ -94,6 +94,18 @@ def all_ascii(values: pd.Series) -> bool:
                for _, span in spans for start in range(0, len(span), _SCAN_BYTES))
 
 
+def non_ascii(values: pd.Series) -> np.ndarray | None:
+    """The mask of the present values that are not ASCII, or None when every one is (then
+    answered from the bytes, when the column is Arrow text): the cells that per-cell Unicode
+    work (normalising, cleaning) has to look at."""
+    if all_ascii(values):
+        return None
+    # (pandas' "str" answers False, not NA, for a missing value: it is not a non-ASCII cell)
+    ascii_ = values.str.isascii().fillna(True).to_numpy(dtype=bool)
+    mask: np.ndarray = values.notna().to_numpy(dtype=bool) & ~ascii_
+    return mask
+
+
 def _spans(values: pd.Series) -> list[tuple[pa.Array, np.ndarray]] | None:
     """Each Arrow chunk of a text column with the bytes its values span (see the module);
     None if the column is not Arrow text."""
