@@ -186,7 +186,8 @@ def _execute(plan: Plan, prepared: Prepared, pool: Pool, started: Any, clock: fl
     publisher = Publisher(folder)
     (folder / MANIFEST_NAME).unlink(missing_ok=True)  # from now on the folder is "in progress"
     bundle = prepared.bundle
-    kpis = atomic_write_text(folder / KPIS_NAME, kpis_csv_text(bundle.table))
+    kpis_text = kpis_csv_text(bundle.table)
+    kpis = atomic_write_text(folder / KPIS_NAME, kpis_text)
 
     mark = time.perf_counter()
     annex_provenance = provenance(prepared.files, plan.period, {
@@ -194,7 +195,7 @@ def _execute(plan: Plan, prepared: Prepared, pool: Pool, started: Any, clock: fl
         "units": list(plan.request.units) if plan.request.units else None},
         generated_at=plan.created)
     known = len(prepared.slice_keys)
-    steps = plan_steps(plan, bundle, annex_provenance, prepared.slice_keys)
+    steps = plan_steps(plan, bundle, kpis_text, annex_provenance, prepared.slice_keys)
     timings["steps_plan"] = time.perf_counter() - mark
     if not prepared.cached or len(prepared.slice_keys) != known:
         save_cached(folder, plan.cache_key, prepared)  # with the slices' keys

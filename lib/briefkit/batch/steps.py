@@ -40,7 +40,6 @@ from briefkit.bieu06 import Frame
 from briefkit.bundle import Bundle
 from briefkit.iorw import sha256_file
 from briefkit.packaged import templates_dir
-from briefkit.pipeline import kpis_csv_text
 from briefkit.settings import resolve
 from briefkit.workers import AnnexTask, NotebookTask, Task, TaskResult
 
@@ -98,9 +97,11 @@ def _templates_fingerprint() -> str:
     return _key(**{p.relative_to(folder).as_posix(): sha256_file(p) for p in files})
 
 
-def plan_steps(plan: Plan, bundle: Bundle, annex_provenance: dict[str, Any],
+def plan_steps(plan: Plan, bundle: Bundle, kpis_text: str, annex_provenance: dict[str, Any],
                slice_keys: dict[str, tuple[str, str]] | None = None) -> list[Step]:
     """The overview, the annex, then every unit of the plan, with their tasks and keys.
+
+    ``kpis_text``: kpis.csv's text, written by the run (the annex's key is its hash).
 
     ``slice_keys``: the units' slice keys already known (``unit_id → (fingerprint,
     data_sha256)`` of ``bundle.unit_slice(unit_id)``, kept with prepared data read from the
@@ -143,8 +144,7 @@ def plan_steps(plan: Plan, bundle: Bundle, annex_provenance: dict[str, Any],
     annex_name = f"{plan.file_stem('annex')}.xlsx"
     # the annex goes with the overview's dispatch: its frame from the overview's settings
     frame = Frame.from_settings(resolve(plan.settings), date=plan.created.date())
-    annex_key = _key(kind="annex", table=hashlib.sha256(
-        kpis_csv_text(bundle.table).encode("utf-8")).hexdigest(),
+    annex_key = _key(kind="annex", table=hashlib.sha256(kpis_text.encode("utf-8")).hexdigest(),
         provenance=annex_provenance, frame=dataclasses.asdict(frame),
         writer=_identity(plan.context.annex_writer, "briefkit.annex.write_annex"),
         version=__version__, files=annex_name)
