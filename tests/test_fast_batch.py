@@ -359,6 +359,38 @@ def test_closing_the_pool_ends_its_idle_workers_cleanly(data: Path, tmp_path: Pa
     assert [process.exitcode for process in processes] == [0, 0]  # told, not killed
 
 
+class CollectorProbe(ScriptedExecutor):
+    """Records, in each unit's folder, how the cyclic garbage collector is set where it runs."""
+
+    name = "collector-probe"
+
+    def execute(self, notebook: Path, output: Path,
+                parameters: Mapping[str, Any]) -> ExecutionOutcome:
+        import gc
+
+        outcome = super().execute(notebook, output, parameters)
+        Path(parameters["output_dir"], "extra.txt").write_text(json.dumps(
+            {"threshold": gc.get_threshold()[0], "frozen": gc.get_freeze_count()}),
+            encoding="utf-8")
+        return outcome
+
+
+def test_workers_keep_what_they_imported_out_of_the_collectors_way(
+        data: Path, tmp_path: Path, notebooks: Path) -> None:
+    import gc
+
+    from briefkit.workers.pools import WORKER_GC_THRESHOLD
+
+    result = scripted(data, tmp_path / "out", notebooks, CollectorProbe(), workers=2)
+    states = [json.loads((result.folder / unit.slug / "extra.txt").read_text(encoding="utf-8"))
+              for unit in result.units if unit.ok]
+    assert states and all(state["threshold"] == WORKER_GC_THRESHOLD for state in states)
+    # the warm-up's objects: briefkit, pandas, matplotlib, WeasyPrint and the shell
+    assert all(state["frozen"] > 50_000 for state in states)
+    # the driver's own collector is left as it was (it may be a user's notebook)
+    assert gc.get_threshold()[0] != WORKER_GC_THRESHOLD and gc.get_freeze_count() == 0
+
+
 class SleepyExecutor(ScriptedExecutor):
     """Never finishes unit TP."""
 

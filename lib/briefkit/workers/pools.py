@@ -70,6 +70,7 @@ def _worker_main(conn: Any, context: WorkerContext, warm: bool) -> None:
             from briefkit.inprocess import warm_up
 
             warm_up()
+    settle_collector()
     conn.send(_READY)  # the time limit of a task starts when a warm worker receives it
     while True:
         try:
@@ -84,6 +85,29 @@ def _worker_main(conn: Any, context: WorkerContext, warm: bool) -> None:
             result = TaskResult(task.key, False, error=_one_line("worker: ", exc),
                                 detail=traceback.format_exc())
         conn.send(result)
+
+
+#: The cyclic collector's first threshold in a worker (Python's default: 700 allocations).
+WORKER_GC_THRESHOLD = 10_000
+
+
+def settle_collector() -> None:
+    """Set the cyclic garbage collector for a worker's life of tasks: what the warm-up
+    imported (modules, classes, the shell: ~180,000 objects) is moved out of its reach with
+    :func:`gc.freeze`, since it lives as long as the process, and the young generation is
+    collected every :data:`WORKER_GC_THRESHOLD` allocations instead of 700.
+
+    A briefing allocates millions of short-lived objects (matplotlib's artists and
+    transforms, WeasyPrint's boxes); with the defaults the collector spent ~0.2 s a unit,
+    walking the same long-lived objects again and again, and ~0.05 s with these settings
+    (``gc.callbacks`` timing, 12 units of the demo district). Peak memory rose by ~10 MB a
+    worker. Reference counting still frees nearly everything at once; the collector keeps
+    reclaiming cycles (closed figures, laid-out documents), only in larger batches."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(WORKER_GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def _exit_now() -> NoReturn:
