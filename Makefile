@@ -63,10 +63,13 @@ bench-batch: setup data/demo-district/dossiers.csv
 	$(BIN)/python benchmarks/bench_batch.py
 
 # A few minutes: one briefing's costs (execute, render, the four charts), each round a fresh
-# process, beside a baseline revision when BASELINE=<git revision> is given (alternating).
+# process, beside a baseline revision when BASELINE=<git revision> is given (alternating);
+# QUARTER=1 also times the whole period's `briefkit run --force` in each round.
 BASELINE ?=
+QUARTER ?=
 bench-units: setup data/demo-district/dossiers.csv
-	$(BIN)/python benchmarks/bench_units.py $(if $(BASELINE),--baseline $(BASELINE))
+	$(BIN)/python benchmarks/bench_units.py $(if $(BASELINE),--baseline $(BASELINE)) \
+	  $(if $(QUARTER),--quarter)
 
 # Many minutes (the demo province at 1 M and 10 M dossiers, generated once into
 # ~/.cache/briefkit-bench/, read from CSV and from Parquet, DuckDB as the yardstick): not in
