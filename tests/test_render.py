@@ -357,3 +357,29 @@ def test_nbconvert_command_line(tmp_path: Path, notebook: nbformat.NotebookNode,
     out = tmp_path / ("bc.pdf" if target == "briefing_pdf" else "bc.html")
     head = out.read_bytes()[:16]
     assert head.startswith(b"%PDF-") if target == "briefing_pdf" else b"<!DOCTYPE" in head
+
+
+def test_the_exporter_checks_the_notebook_once_after_its_preprocessors(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from nbconvert.exporters import exporter as base
+    from nbconvert.preprocessors import Preprocessor
+
+    nb = new_notebook(cells=[new_markdown_cell("Báo cáo"), new_code_cell(
+        "1", outputs=[new_output("execute_result", {"text/plain": "1"}, execution_count=1)])])
+    checks: list[object] = []
+    validate = base.nbformat.validate
+    monkeypatch.setattr(base.nbformat, "validate",
+                        lambda nb, **kw: (checks.append(nb), validate(nb, **kw))[1])
+    render.BriefingHTMLExporter().from_notebook_node(nb)
+    assert len(checks) == 1  # nbconvert's default: once after each of 15 preprocessors
+
+    class Breaks(Preprocessor):  # the one check still sees what the preprocessors made
+        def preprocess(self, nb: nbformat.NotebookNode, resources: dict[str, object]
+                       ) -> tuple[nbformat.NotebookNode, dict[str, object]]:
+            nb.cells[1].outputs[0]["output_type"] = "no such type"
+            return nb, resources
+
+    exporter = render.BriefingHTMLExporter()
+    exporter.register_preprocessor(Breaks, enabled=True)
+    with pytest.raises(nbformat.ValidationError):
+        exporter.from_notebook_node(nb)
