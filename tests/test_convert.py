@@ -16,7 +16,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import given, strategies as st
 from typer.testing import CliRunner
 
 import briefkit.data
@@ -109,54 +108,6 @@ def test_round_trip_skips_validation(fixture_pair: tuple[Path, Path],
     assert got.files == {name: out / f"{name}.parquet" for name in expected.files}
     period = parse_period("2022Q1")
     pd.testing.assert_frame_equal(compute_kpis(got, period), compute_kpis(expected, period))
-
-
-def test_converted_ids_are_looked_up_without_hashing_them(
-        fixture_pair: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    from briefkit.data import factorized
-
-    src, out = fixture_pair
-    got = load_dataset(out)
-    expected = compute_kpis(load_dataset(src, today=TODAY), parse_period("2022Q1"))
-
-    hashed: list[str] = []
-    factorize = pd.factorize
-
-    def recording(values: Any, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(values, pd.Series) and len(values) == len(got.dossiers):
-            hashed.append(str(values.name))
-        return factorize(values, *args, **kwargs)
-
-    monkeypatch.setattr(pd, "factorize", recording)
-    for name in ("unit_id", "procedure_id", "channel"):  # the dictionaries Parquet stored
-        codes, distinct = factorized.factorize(got.dossiers[name])
-        values = got.dossiers[name]
-        assert list(distinct[codes[codes >= 0]]) == list(values[codes >= 0])
-        assert ((codes < 0) == values.isna().to_numpy()).all()
-    pd.testing.assert_frame_equal(compute_kpis(got, parse_period("2022Q1")), expected)
-    assert not {"unit_id", "procedure_id", "channel"} & set(hashed)
-
-
-@given(st.lists(st.lists(st.one_of(st.none(), st.sampled_from(["001", "002", "H12.3", "Đà"])),
-                         max_size=8), min_size=1, max_size=4),
-       st.lists(st.sampled_from(["001", "zz", "Đà", "unused"]), max_size=3, unique=True))
-def test_a_dictionary_column_decodes_to_its_values_and_codes(
-        chunks: list[list[str | None]], extra: list[str]) -> None:
-    from briefkit.data.converted import _decoded
-
-    arrays = []
-    for values in chunks:  # each chunk its own dictionary, with values no row uses
-        dictionary = list(dict.fromkeys([*extra, *(v for v in values if v is not None)]))
-        indices = pa.array([None if v is None else dictionary.index(v) for v in values],
-                           pa.int32())
-        arrays.append(pa.DictionaryArray.from_arrays(indices, pa.array(dictionary,
-                                                                        pa.string())))
-    decoded, codes, distinct = _decoded(pa.chunked_array(arrays))
-    flat = [v for values in chunks for v in values]
-    assert decoded.to_pylist() == flat
-    names = distinct.to_pylist()
-    assert len(set(names)) == len(names) and set(names) == {v for v in flat if v is not None}
-    assert [None if c < 0 else names[c] for c in codes] == flat
 
 
 def test_demo_round_trip_and_kpis(demo_pair: tuple[Path, Path],

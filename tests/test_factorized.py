@@ -107,18 +107,3 @@ def test_per_distinct_is_the_function_of_each_value(values: list[str | None], dt
     assert spread.tolist() == ["missing" if v is None else f"<{v}>" for v in values]
     lengths = per_distinct(given_values, lambda u: u.str.len().to_numpy(dtype=float), np.nan)
     np.testing.assert_array_equal(lengths, [np.nan if v is None else len(v) for v in values])
-
-
-def test_a_remembered_factorization_is_used_until_the_column_changes() -> None:
-    text = pd.StringDtype("pyarrow", na_value=float("nan"))
-    values = pd.Series(["b", None, "a", "b"], dtype=text)
-    factorized.remember(values, np.array([0, -1, 1, 0]), pd.Index(["b", "a"], dtype=text))
-    codes, distinct = factorize(values)
-    assert list(codes) == [0, -1, 1, 0] and list(distinct) == ["b", "a"]
-    assert not codes.flags.writeable
-    values.loc[0] = "a"  # new Arrow data: hashed again, as pandas would
-    _same_as_pandas(values)
-    with pytest.raises(TypeError):
-        factorized.remember(pd.Series(["a"], dtype=object), np.array([0]), pd.Index(["a"]))
-    with pytest.raises(ValueError):
-        factorized.remember(values, np.array([0]), pd.Index(["a"], dtype=text))

@@ -262,29 +262,14 @@ def _read_table(path: Path, table: Table, rows: int) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from briefkit.data.factorized import remember
-
-    if not pq.read_schema(path).remove_metadata().equals(arrow_schema(table)):
-        raise _Mismatch(path.name)
-    # Codes and other text with few distinct values (all text but the table's own key) are
-    # read as Parquet stores them, as a dictionary and each row's index in it: the KPIs
-    # then look units and procedures up without hashing ten million ids again.
-    coded = [c.name for c in table.columns
-             if c.kind in _TEXT_KINDS and (c.name,) != table.unique]
-    data = pq.read_table(path, read_dictionary=coded)
-    if data.num_rows != rows:
+    data = pq.read_table(path)
+    if not data.schema.remove_metadata().equals(arrow_schema(table)) or data.num_rows != rows:
         raise _Mismatch(path.name)
     text = pd.StringDtype("pyarrow", na_value=float("nan"))
     columns: dict[str, Any] = {}
-    factorized: dict[str, tuple[Any, pd.Index]] = {}
     for column in table.columns:
         array = data.column(column.name)
-        if pa.types.is_dictionary(array.type):
-            decoded, codes, distinct = _decoded(array)
-            columns[column.name] = decoded.to_pandas(types_mapper={pa.string(): text}.get)
-            factorized[column.name] = codes, pd.Index(
-                distinct.to_pandas(types_mapper={pa.string(): text}.get))
-        elif column.kind in _TEXT_KINDS:
+        if column.kind in _TEXT_KINDS:
             columns[column.name] = array.to_pandas(types_mapper={pa.string(): text}.get)
         elif column.kind == "date":
             columns[column.name] = array.cast(pa.timestamp("ns")).to_pandas()
@@ -294,28 +279,4 @@ def _read_table(path: Path, table: Table, rows: int) -> pd.DataFrame:
             if array.null_count:
                 raise _Mismatch(path.name)
             columns[column.name] = array.to_pandas()
-    frame = pd.DataFrame(columns)
-    for name, (codes, distinct) in factorized.items():
-        remember(frame[name], codes, distinct)  # the frame's own column (it may have copied)
-    return frame
-
-
-def _decoded(array: Any) -> tuple[Any, Any, Any]:
-    """A dictionary-encoded column as plain text, each row's code (-1 where missing) and the
-    distinct values, each used at least once (a row group's dictionary may hold values that
-    its rows no longer use, and each row group has its own)."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    array = array.unify_dictionaries()
-    chunks = array.chunks
-    dictionary = chunks[0].dictionary if chunks else pa.array([], pa.string())
-    codes = np.concatenate([pc.fill_null(c.indices, -1).to_numpy().astype(np.intp)
-                            for c in chunks]) if chunks else np.empty(0, np.intp)
-    used = np.bincount(codes[codes >= 0], minlength=len(dictionary)) > 0
-    if not used.all():
-        renumbered = np.cumsum(used) - 1
-        codes = np.where(codes >= 0, renumbered[np.maximum(codes, 0)], -1)
-        dictionary = dictionary.filter(pa.array(used))
-    return array.cast(pa.string()), codes, dictionary
+    return pd.DataFrame(columns)

@@ -32,9 +32,7 @@ _cache: dict[int, tuple[pa.ChunkedArray, np.ndarray, pd.Index]] = {}
 
 def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """``pd.factorize(values)``: each value's code (-1 for missing) and the distinct values,
-    in order of first appearance; computed once per Arrow-backed column (see the module).
-    For a column recorded with :func:`remember`, the distinct values are in the order it was
-    given (every caller looks values up per distinct value and spreads by code)."""
+    in order of first appearance; computed once per Arrow-backed column (see the module)."""
     data = arrow_data(values)
     if data is None:
         codes, uniques = pd.factorize(values)
@@ -51,24 +49,6 @@ def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
         weakref.finalize(array, _cache.pop, key, None)
     _cache[key] = entry
     return entry[1], entry[2]
-
-
-def remember(values: pd.Series, codes: np.ndarray, uniques: pd.Index) -> None:
-    """Record the factorization of an Arrow-backed text column known without hashing it (a
-    Parquet column's dictionary: :func:`briefkit.data.converted.read_converted`): ``codes``
-    (-1 for missing) index ``uniques``, distinct values each used at least once."""
-    data = arrow_data(values)
-    if data is None:
-        raise TypeError("only Arrow-backed text columns are remembered")
-    if len(codes) != len(values) or len(uniques) != len(set(uniques)):
-        raise ValueError("not a factorization of these values")
-    array = values.array
-    key = id(array)
-    codes = np.asarray(codes, dtype=np.intp)
-    codes.flags.writeable = False
-    if key not in _cache:
-        weakref.finalize(array, _cache.pop, key, None)
-    _cache[key] = (data, codes, uniques)
 
 
 def per_distinct(values: pd.Series | pd.Index, compute: Callable[[pd.Index], Any],
