@@ -277,6 +277,31 @@ def test_bad_data_raises_before_any_folder_exists(tmp_path: Path, notebooks: Pat
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("text", [
+    "not json", "[]", '{"nbformat": 5, "cells": []}', '{"nbformat": "4"}', '{"nbformat": true}',
+    '{"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [{"cells": []}]}',
+    "", "\udcff"])
+def test_a_notebook_is_refused_exactly_when_nbformat_cannot_read_it(
+        data: Path, tmp_path: Path, notebooks: Path, text: str) -> None:
+    """The run's preflight reads notebooks without nbformat (the driver need not import it):
+    it refuses what ``nbformat.read(path, as_version=4)`` cannot read, and only that."""
+    (notebooks / batch.OVERVIEW_NOTEBOOK).write_bytes(text.encode("utf-8", "surrogateescape"))
+    try:
+        nbformat.read(notebooks / batch.OVERVIEW_NOTEBOOK, as_version=4)
+        readable = True
+    except Exception:
+        readable = False
+    if readable:
+        assert scripted_run(data, tmp_path / "out", notebooks).overview is not None
+        return
+    with pytest.raises(InputError) as info:
+        scripted_run(data, tmp_path / "out", notebooks)
+    [problem] = info.value.problems
+    assert (problem.file, problem.rule) == ("--notebooks", "unreadable_file")
+    assert problem.message.startswith("overview.ipynb is not a readable notebook: ")
+    assert not (tmp_path / "out").exists()
+
+
 # --------------------------------------------------------- publishing and re-runs (no kernel)
 
 
