@@ -99,8 +99,9 @@ def child(data: Path, period: str, count: int) -> dict[str, float]:
 
 
 def measure(lib: Path, args: argparse.Namespace) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": str(lib), "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH,
-           "MPLBACKEND": "agg"}
+    # as on users' machines, with Python's bytecode cache (see bench_batch.as_users_run)
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+           "PYTHONPATH": str(lib), "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "MPLBACKEND": "agg"}
     done = subprocess.run(
         [sys.executable, __file__, "--child", "--data", str(args.data), "--period",
          args.period, "--units", str(args.units)],
