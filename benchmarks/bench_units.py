@@ -42,8 +42,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-SOURCE_DATE_EPOCH = "1704697200"
+from bench_batch import ROOT, SOURCE_DATE_EPOCH, as_users_run  # a sibling script
+
 MEASURES = ("execute", "render", "charts")
 
 
@@ -99,9 +99,8 @@ def child(data: Path, period: str, count: int) -> dict[str, float]:
 
 
 def measure(lib: Path, args: argparse.Namespace) -> dict[str, float]:
-    # as on users' machines, with Python's bytecode cache (see bench_batch.as_users_run)
-    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
-           "PYTHONPATH": str(lib), "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "MPLBACKEND": "agg"}
+    env = as_users_run({**os.environ, "PYTHONPATH": str(lib),
+                        "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "MPLBACKEND": "agg"})
     done = subprocess.run(
         [sys.executable, __file__, "--child", "--data", str(args.data), "--period",
          args.period, "--units", str(args.units)],
