@@ -149,9 +149,10 @@ class Bundle:
             else {}
         formers = [u["unit_id"] for u in changes.get(unit_id, [])
                    if self.period.start < pd.Timestamp(u["until"])]
-        late_rows = self.late["unit_id"] == unit_id
-        late = self.late[self.late["unit_id"].isin([unit_id, *formers])].assign(
-            unit_id=unit_id) if formers else self.late[late_rows]
+        # former units' rows are relabelled (hashed as they become); else a plain selection
+        late_rows = None if formers else self.late["unit_id"] == unit_id
+        late = self.late[late_rows] if late_rows is not None else \
+            self.late[self.late["unit_id"].isin([unit_id, *formers])].assign(unit_id=unit_id)
         columns = [c for c in table.columns if c not in _OVERVIEW_ONLY]
         table_rows = own | peers
         history_rows = self.history["unit_id"] == unit_id
@@ -164,7 +165,7 @@ class Bundle:
         # the slice's row hashes taken from the whole frames' (hashed once for all slices)
         part._hashed_frame("table", self._rows_of("table", columns, table_rows))
         part._hashed_frame("history", self._rows_of("history", None, history_rows))
-        if not formers:  # (former units' rows are relabelled: hashed as they are)
+        if late_rows is not None:
             part._hashed_frame("late", self._rows_of("late", None, late_rows))
         part.provenance = {**provenance, "data_sha256": part.fingerprint(provenance=False)}
         return part
